@@ -1,0 +1,96 @@
+"""The ``citymodel`` command line.
+
+Commands: ``info`` (bundled data sets and frameworks), ``demo`` (the main job on the bundled
+data), ``build`` (one index from a data table and COINr-style metadata). Errors in the user's
+input end the program with exit code 1 (2 for bad arguments) and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import CitymodelError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, non-zero exit
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def _cmd_info(args) -> int:
+    from . import datasets
+
+    print(f"citymodel {__version__}\n")
+    print("Bundled data sets (published figures; provenance in each object's attrs):")
+    t = datasets.list_datasets()
+    for r in t.itertuples():
+        print(f"  {r.name:<24} {r.size:<30} {r.description}")
+        print(f"  {'':<24} loader: citymodel.datasets.{r.loader}; source: {r.source}")
+    print("\nFrameworks of the reports (frameworks.yaml):")
+    for rep in datasets.load_frameworks()["reports"]:
+        lv = rep.get("levels", {})
+        pillars = ", ".join(p["zh"] for p in rep.get("first_level", []))
+        print(f"  {rep['id']}: {rep['report_name_zh']} ({rep['year']}); levels {lv}; pillars: {pillars}")
+    print("\nSynthetic data: citymodel.datasets.synthetic.make_cities / make_h3c_panel "
+          "(labelled SYNTHETIC, never real indicator data).")
+    print("Not shipped (read at run time): ../shared/data/asem, ../shared/data/growth, "
+          "../shared/data/gdp/city_supplement_fetched.csv")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(out=args.out, seed=args.seed, quick=args.quick)
+    return 0
+
+
+def _cmd_build(args) -> int:
+    from .build import build_from_files
+
+    out = build_from_files(args.data, meta=args.meta, spec=args.spec, out=args.out)
+    print(f"wrote {out}")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="citymodel", description="Composite city indices and the robustness of their rankings.")
+    p.add_argument("--version", action="version", version=f"citymodel {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("info", help="list the bundled data sets and frameworks")
+    s.set_defaults(func=_cmd_info)
+
+    s = sub.add_parser("demo", help="run the main job on the bundled data and write a report")
+    s.add_argument("--out", default="citymodel-demo", help="output folder (default: ./citymodel-demo)")
+    s.add_argument("--seed", type=int, default=2021, help="seed of the synthetic panel (default 2021)")
+    s.add_argument("--quick", action="store_true", help="smaller Monte Carlo sizes (for tests)")
+    s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("build", help="build one index from a wide data table and COINr-style metadata")
+    s.add_argument("data", help="wide CSV/XLSX/parquet: a unit-code column (uCode or the first) + indicators")
+    s.add_argument("--meta", required=True, help="COINr-style metadata (iCode, Level, Parent, Weight, Direction, Type)")
+    s.add_argument("--spec", help="index spec YAML (default: minmax [0,100], no imputation, META weights, arithmetic)")
+    s.add_argument("--out", required=True, help="output CSV, long format: uCode, node, level, score, rank")
+    s.set_defaults(func=_cmd_build)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CitymodelError, FileNotFoundError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        sys.stderr.write(f"citymodel {args.command}: error: {msg}\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
