@@ -94,6 +94,9 @@ def _numeric(df: pd.DataFrame) -> np.ndarray:
     out = np.empty(df.shape, dtype=float)
     for j, col in enumerate(df.columns):
         s = df[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[:, j] = s.to_numpy(dtype=float, na_value=np.nan)
+            continue
         num = pd.to_numeric(s, errors="coerce")
         bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
         if bad.any():
