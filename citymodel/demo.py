@@ -66,7 +66,7 @@ def _published(report: list[str], figdir: Path) -> None:
     ]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     english = ["tier 1", "new tier 1", "tier 2", "tier 3", "tier 4"]
-    for lab, en in zip(datasets.H3C_TIER_LABELS, english):
+    for lab, en in zip(datasets.H3C_TIER_LABELS, english, strict=True):
         ax.hist(h.score.values[h.tier.values == lab], bins=np.arange(30, 95, 2.5), alpha=0.8, label=en)
     ax.set_xlabel("published index score")
     ax.set_ylabel("cities")

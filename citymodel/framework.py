@@ -477,7 +477,7 @@ class Framework:
             nodes.append(Node(code=dangling[0], name=dangling[0]))
         fw = cls(nodes, name=name)
         if "Level" in df.columns:
-            for code, lev in zip(df["iCode"].astype(str), df["Level"]):
+            for code, lev in zip(df["iCode"].astype(str), df["Level"], strict=True):
                 if not _isnan(lev) and code in fw and int(lev) != fw.level(code):
                     raise FrameworkError(
                         f"{where}: node {code!r} has Level {int(lev)} but sits at level "

@@ -84,7 +84,7 @@ def _csv(name: str) -> pd.DataFrame:
     return pd.read_csv(data_path(name))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _yaml(name: str) -> dict:
     return yaml.safe_load(data_path(name).read_text(encoding="utf-8"))
 
