@@ -21,8 +21,9 @@ is the S = 1 case and the reference for the uncertainty engine.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ from .methods import treat as trt
 from .methods import weights as wts
 from .spec import IndexSpec, Step
 
-__all__ = ["build", "changes", "to_long", "build_from_files", "node_weights"]
+__all__ = ["build", "compute", "Computed", "changes", "to_long", "build_from_files", "node_weights"]
 
 _CHANGE_COLUMNS = ["step", "indicator", "city", "original", "new", "action"]
 
@@ -57,20 +58,20 @@ def _as_spec(spec) -> IndexSpec:
 
 
 # --------------------------------------------------------------------------- indicator level
-def _impute(X, step: Step, da: xr.DataArray, cities, inds, log: list) -> np.ndarray:
+def _impute(X, step: Step, groups: Mapping[str, np.ndarray], cities, inds, log: list) -> np.ndarray:
     if step.method == "none":
         return X
     params = dict(step.params)
-    groups = None
+    group_values = None
     if step.method.startswith("group_"):
         by = params.pop("by", "province")
-        if by not in da.coords:
+        if by not in groups:
             raise SpecError(
                 f"group imputation by {by!r}: the data have no city coordinate {by!r}; "
-                f"available: {[c for c in da.coords if da[c].dims == ('city',) and c != 'city']}"
+                f"available: {sorted(groups)}"
             )
-        groups = da[by].values
-    res = imp.impute(X, step.method, groups=groups, indicators=inds, cities=cities, **params)
+        group_values = groups[by]
+    res = imp.impute(X, step.method, groups=group_values, indicators=inds, cities=cities, **params)
     for r in res.log.itertuples(index=False):
         log.append({"step": "impute", "indicator": r.indicator, "city": r.city,
                     "original": np.nan, "new": r.value, "action": f"imputed_{r.method}"})
@@ -182,6 +183,66 @@ def node_weights(step: Step, values: np.ndarray, fw: Framework, node: str,
     raise SpecError(f"weighting method {m!r} cannot be used here")  # pragma: no cover
 
 
+# --------------------------------------------------------------------------- core
+class Computed(NamedTuple):
+    """Plain-array result of :func:`compute` (nodes in order: indicators, then aggregates)."""
+
+    nodes: list[str]
+    scores: np.ndarray  # (city, node)
+    ranks: np.ndarray  # (city, node)
+    weights: np.ndarray  # (node,) weight within the parent
+    effective_weights: np.ndarray  # (node,)
+    tiers: rk.Tiers | None
+
+
+def compute(X: np.ndarray, fw: Framework, spec: IndexSpec, *, cities: Sequence[str],
+            groups: Mapping[str, np.ndarray] | None = None, log: list | None = None,
+            weight_rows: np.ndarray | None = None) -> Computed:
+    """The numerical core of :func:`build` on plain arrays (no xarray), for engines.
+
+    ``X`` is (city, indicator) in framework order. ``weight_rows`` (optional city indices,
+    e.g. a bootstrap resample) are the rows on which data-driven weights are estimated;
+    scores are always computed for every city.
+    """
+    inds = fw.indicators
+    log = [] if log is None else log
+    X = _impute(X, spec.impute, groups or {}, cities, inds, log)
+    X = _treat(X, spec.treat, cities, inds, log)
+    N = _normalise(X, spec.normalise, fw, inds)
+
+    values: dict[str, np.ndarray] = {c: N[:, j] for j, c in enumerate(inds)}
+    local_w: dict[str, float] = {fw.root: 1.0}
+    for node in fw.aggregates:
+        kids = fw.children(node)
+        level = fw.level(node)
+        Xk = np.column_stack([values[k] for k in kids])
+        wstep, astep = spec.step("weights", level), spec.step("aggregate", level)
+        if wstep.method == "bod":
+            res = wts.bod_weights(Xk, **dict(wstep.params))
+            values[node] = np.asarray(res.scores, dtype=float)
+            W = np.asarray(res.weights, dtype=float)
+            share = W * Xk / np.maximum((W * Xk).sum(axis=1, keepdims=True), 1e-300)
+            w = np.nanmean(share, axis=0)
+        else:
+            Xw = Xk if weight_rows is None else Xk[weight_rows]
+            w = np.asarray(node_weights(wstep, Xw, fw, node, cities), dtype=float)
+            params = dict(astep.params)
+            if astep.method in ("arithmetic", "geometric", "harmonic", "generalised", "topsis"):
+                params.update(cities=cities, children=kids)
+            values[node] = np.asarray(agg.aggregate(Xk, w, astep.method, **params), dtype=float)
+        w = w / w.sum()
+        local_w.update(dict(zip(kids, w.tolist(), strict=True)))
+
+    nodes = inds + list(fw.aggregates)
+    S = np.column_stack([values[c] for c in nodes])
+    R = rk.rank(S.T, ties=spec.ties).T
+    eff = np.array([float(np.prod([local_w[v] for v in fw.path(c)])) for c in nodes])
+    tiers = None
+    if spec.tiers.method != "none":
+        tiers = rk.assign_tiers(values[fw.root], spec.tiers.method, **dict(spec.tiers.params))
+    return Computed(nodes, S, R, np.array([local_w[c] for c in nodes]), eff, tiers)
+
+
 # --------------------------------------------------------------------------- build
 def build(data: xr.DataArray | pd.DataFrame, framework: Framework,
           spec: IndexSpec | Mapping | str | Path | None = None) -> xr.Dataset:
@@ -223,44 +284,17 @@ def build(data: xr.DataArray | pd.DataFrame, framework: Framework,
     inds = list(fw.indicators)
     log: list[dict] = []
 
-    X = np.array(da.values, dtype=float)
-    X = _impute(X, spec.impute, da, cities, inds, log)
-    X = _treat(X, spec.treat, cities, inds, log)
-    N = _normalise(X, spec.normalise, fw, inds)
-
-    values: dict[str, np.ndarray] = {c: N[:, j] for j, c in enumerate(inds)}
-    local_w: dict[str, float] = {fw.root: 1.0}
-    for node in fw.aggregates:
-        kids = fw.children(node)
-        level = fw.level(node)
-        Xk = np.column_stack([values[k] for k in kids])
-        wstep, astep = spec.step("weights", level), spec.step("aggregate", level)
-        if wstep.method == "bod":
-            res = wts.bod_weights(Xk, **dict(wstep.params))
-            values[node] = np.asarray(res.scores, dtype=float)
-            W = np.asarray(res.weights, dtype=float)
-            share = W * Xk / np.maximum((W * Xk).sum(axis=1, keepdims=True), 1e-300)
-            w = np.nanmean(share, axis=0)
-        else:
-            w = np.asarray(node_weights(wstep, Xk, fw, node, cities), dtype=float)
-            params = dict(astep.params)
-            if astep.method in ("arithmetic", "geometric", "harmonic", "generalised", "topsis"):
-                params.update(cities=cities, children=kids)
-            values[node] = np.asarray(agg.aggregate(Xk, w, astep.method, **params), dtype=float)
-        w = w / w.sum()
-        local_w.update(dict(zip(kids, w.tolist(), strict=True)))
-
-    nodes = inds + list(fw.aggregates)
-    S = np.column_stack([values[c] for c in nodes])  # (city, node)
-    R = rk.rank(S.T, ties=spec.ties).T
-    eff = {c: float(np.prod([local_w[v] for v in fw.path(c)])) for c in nodes}
+    res = compute(np.array(da.values, dtype=float), fw, spec, cities=cities,
+                  groups={c: da[c].values for c in da.coords if da[c].dims == ("city",) and c != "city"},
+                  log=log)
+    nodes, S, R, local_w, eff = res.nodes, res.scores, res.ranks, res.weights, res.effective_weights
 
     ds = xr.Dataset(
         {
             "score": (("city", "node"), S),
             "rank": (("city", "node"), R),
-            "weight": ("node", np.array([local_w[c] for c in nodes])),
-            "effective_weight": ("node", np.array([eff[c] for c in nodes])),
+            "weight": ("node", local_w),
+            "effective_weight": ("node", eff),
             "raw": (("city", "indicator"), np.array(da.values, dtype=float)),
         },
         coords={
@@ -274,8 +308,8 @@ def build(data: xr.DataArray | pd.DataFrame, framework: Framework,
     for name, coord in da.coords.items():
         if coord.dims == ("city",) and name != "city":
             ds = ds.assign_coords({name: ("city", coord.values)})
-    if spec.tiers.method != "none":
-        t = rk.assign_tiers(values[fw.root], spec.tiers.method, **dict(spec.tiers.params))
+    if res.tiers is not None:
+        t = res.tiers
         ds["tier_code"] = ("city", np.asarray(t.codes))
         ds["tier"] = ("city", np.asarray(t.named, dtype=object))
         ds["tier"].attrs["labels"] = list(t.labels)
