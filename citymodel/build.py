@@ -142,7 +142,7 @@ def node_weights(step: Step, values: np.ndarray, fw: Framework, node: str,
     if len(kids) == 1 and m not in ("bod",):
         return np.ones(1)
     if m == "meta":
-        return fw.weights(node).to_numpy()
+        return fw.child_weights(node)
     if m == "equal":
         return wts.equal_weights(len(kids))
     if m == "user":

@@ -89,6 +89,8 @@ class Framework:
     name: str = ""
     description: str = ""
     _index: dict = field(default=None, init=False, repr=False, compare=False)
+    _children: dict = field(default=None, init=False, repr=False, compare=False)
+    _levels: dict = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -105,6 +107,17 @@ class Framework:
             ordered.append(n)
             stack.extend(reversed(kids.get(n.code, [])))
         object.__setattr__(self, "nodes", tuple(ordered))
+        # derived structure, computed once (the tree is immutable)
+        kid_codes = {n.code: [] for n in ordered}
+        for n in ordered:
+            if n.parent is not None:
+                kid_codes[n.parent].append(n.code)
+        levels: dict[str, int] = {}
+        for n in reversed(ordered):  # children come after their parent in depth-first order
+            kids = kid_codes[n.code]
+            levels[n.code] = 1 if not kids else 1 + max(levels[k] for k in kids)
+        object.__setattr__(self, "_children", {k: tuple(v) for k, v in kid_codes.items()})
+        object.__setattr__(self, "_levels", levels)
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
@@ -184,8 +197,14 @@ class Framework:
 
     def children(self, code: str) -> list[str]:
         """Codes of the direct children of ``code`` in framework order."""
-        self[code]
-        return [n.code for n in self.nodes if n.parent == code]
+        if self._children is None:  # during validation, before the structure is cached
+            self[code]
+            return [n.code for n in self.nodes if n.parent == code]
+        try:
+            return list(self._children[code])
+        except KeyError:
+            self[code]  # raises FrameworkError naming the valid codes
+            raise
 
     @property
     def indicators(self) -> list[str]:
@@ -202,6 +221,8 @@ class Framework:
 
     def level(self, code: str) -> int:
         """COINr level: 1 for indicators, 1 + the highest child level otherwise."""
+        if self._levels is not None and code in self._levels:
+            return self._levels[code]
         kids = self.children(code)
         return 1 if not kids else 1 + max(self.level(k) for k in kids)
 
@@ -240,11 +261,14 @@ class Framework:
         }
         return pd.DataFrame.from_dict(rows, orient="index", columns=["lower", "upper"])
 
+    def child_weights(self, code: str) -> np.ndarray:
+        """Weights of the children of ``code`` as an array summing to one (framework order)."""
+        w = np.array([self._index[k].weight for k in self.children(code)], dtype=float)
+        return w / w.sum()
+
     def weights(self, code: str) -> pd.Series:
         """Weights of the children of ``code``, normalised to sum to one."""
-        kids = self.children(code)
-        w = np.array([self[k].weight for k in kids], dtype=float)
-        return pd.Series(w / w.sum(), index=kids, name=code)
+        return pd.Series(self.child_weights(code), index=self.children(code), name=code)
 
     def effective_weights(self, codes: Sequence[str] | None = None) -> pd.Series:
         """Weight of each node in the index: normalised within parents, multiplied down the path.
