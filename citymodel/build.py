@@ -153,13 +153,13 @@ def node_weights(step: Step, values: np.ndarray, fw: Framework, node: str,
         w = np.array([float(given.get(k, fw[k].weight)) for k in kids])
         return w / w.sum()
     if m == "entropy":
-        return wts.entropy_weights(values, **p)
+        return wts.entropy_weights(values, indicators=kids, **p)
     if m == "cv":
-        return wts.cv_weights(values, **p)
+        return wts.cv_weights(values, indicators=kids, **p)
     if m == "std":
-        return wts.std_weights(values, **p)
+        return wts.std_weights(values, indicators=kids, **p)
     if m == "critic":
-        return wts.critic_weights(values, **p)
+        return wts.critic_weights(values, indicators=kids, **p)
     if m == "pca":
         return np.asarray(wts.pca_weights(values, indicators=kids, **p).weights)
     if m == "ahp":
