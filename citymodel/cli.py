@@ -57,6 +57,56 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_sensitivity(args) -> int:
+    import time
+    import warnings
+
+    import numpy as np
+
+    from .build import _as_spec, compute
+    from .io import read_framework, read_table, to_netcdf
+    from .uncertainty.engine import run_sensitivity, run_uncertainty
+    from .uncertainty.space import ScenarioSpace
+
+    fw = read_framework(args.meta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        da = read_table(args.data, framework=fw)
+    spec = _as_spec(args.spec)
+    space = ScenarioSpace.from_yaml(args.space)
+    runs = args.n if args.mode == "ua" else args.n * (space.d + 2)
+    t = time.perf_counter()
+    compute(np.array(da.sel(indicator=fw.indicators).values, dtype=float), fw, spec,
+            cities=[str(c) for c in da.city.values])
+    per_run = time.perf_counter() - t
+    print(f"{'uncertainty' if args.mode == 'ua' else 'sensitivity'} analysis: {space.d} factors "
+          f"({', '.join(space.names)}), {runs:,} runs"
+          + ("" if args.mode == "ua" else f" = N({space.d} + 2) with N = {args.n}")
+          + f"; about {runs * per_run:.0f} s with the {args.engine} engine", flush=True)
+    if args.mode == "ua":
+        res = run_uncertainty(da, fw, space, args.n, spec=spec, seed=args.seed, engine=args.engine,
+                              sampler=args.sampler, keep="stats", progress=True)
+    else:
+        res = run_sensitivity(da, fw, space, args.n, spec=spec, seed=args.seed, engine=args.engine,
+                              progress=True)
+    ds = res.to_dataset()
+    if args.mode == "sa":
+        ds = ds.drop_vars([v for v in ds.data_vars if v.startswith("run_") and v not in ("run_R_S", "run_u")])
+    out = to_netcdf(ds, args.out)
+    print(f"results: {out}")
+    if args.summary:
+        res.summary().to_csv(args.summary, index=False)
+        print(f"summary: {args.summary}")
+    if res.n_failed:
+        print(f"note: {res.n_failed} scenarios failed and were recorded as NaN (variable 'failure')")
+    if args.figures:
+        from .uncertainty.report import save_figures
+
+        for p in save_figures(res, args.figures):
+            print(f"figure: {p}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="citymodel", description="Composite city indices and the robustness of their rankings.")
     p.add_argument("--version", action="version", version=f"citymodel {__version__}")
@@ -78,6 +128,22 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--spec", help="index spec YAML (default: minmax [0,100], no imputation, META weights, arithmetic)")
     s.add_argument("--out", required=True, help="output CSV, long format: uCode, node, level, score, rank")
     s.set_defaults(func=_cmd_build)
+
+    s = sub.add_parser("sensitivity", help="uncertainty (ua) or Sobol sensitivity (sa) analysis of every city's rank")
+    s.add_argument("data", help="wide CSV/XLSX/parquet: a unit-code column (uCode or the first) + indicators")
+    s.add_argument("--meta", required=True, help="COINr-style metadata (iCode, Level, Parent, Weight, Direction, Type)")
+    s.add_argument("--spec", help="nominal index spec YAML (default: minmax [0,100], META weights, arithmetic)")
+    s.add_argument("--space", required=True, help="scenario space YAML (factors: choice, exclusion, weight_noise, ...)")
+    s.add_argument("--n", type=int, required=True,
+                   help="ua: number of scenarios; sa: base sample size N (N(d+2) runs; a power of 2)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same results)")
+    s.add_argument("--out", required=True, help="output netCDF: rank statistics, R_S, Sobol indices with CIs")
+    s.add_argument("--summary", help="optional CSV, one row per unit: uCode, nominal, mean, median, q05, q95")
+    s.add_argument("--mode", choices=("sa", "ua"), default="sa", help="sa (Saltelli/Sobol, default) or ua (Monte Carlo)")
+    s.add_argument("--sampler", choices=("sobol", "mc", "lhs"), default="sobol", help="ua sampler (default sobol QMC)")
+    s.add_argument("--engine", choices=("reference",), default="reference", help="evaluation engine")
+    s.add_argument("--figures", help="optional folder for the rank-uncertainty and Sobol figures")
+    s.set_defaults(func=_cmd_sensitivity)
     return p
 
 

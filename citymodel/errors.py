@@ -62,4 +62,5 @@ class ConsistencyWarning(CitymodelWarning):
 def unknown_name(kind: str, name: object, valid: Iterable[str]) -> SpecError:
     """Return a :class:`SpecError` for an unknown method/factor name listing the valid ones."""
     valid = sorted(valid)
-    return SpecError(f"unknown {kind} {name!r}; valid {kind}s are: {', '.join(valid)}")
+    plural = kind[:-2] + "ices" if kind.endswith("ex") else kind + "s"
+    return SpecError(f"unknown {kind} {name!r}; valid {plural} are: {', '.join(valid)}")

@@ -13,7 +13,7 @@ YAML layout (all keys optional; defaults shown)::
     weights:   {method: meta}                    # meta|equal|entropy|pca|critic|cv|std|ahp|bod|user|combined
     aggregate: {method: arithmetic}              # arithmetic|geometric|harmonic|generalised|topsis|copeland
     rank:      {ties: min}
-    tiers:     {method: none}                    # none|bands|quantile|jenks|kmeans
+    tiers:     {method: none}                    # none|bands|rank_bands|quantile|jenks|kmeans
     levels:                                      # per-level overrides of weights/aggregate (level 2 = first
       3: {aggregate: {method: geometric}}        #   aggregation level, as in COINr)
 
@@ -45,7 +45,7 @@ STEP_METHODS: dict[str, tuple[str, ...]] = {
     "weights": ("meta", "equal", "entropy", "pca", "critic", "cv", "std", "ahp", "bod", "user",
                 "combined"),
     "aggregate": ("arithmetic", "geometric", "harmonic", "generalised", "topsis", "copeland"),
-    "tiers": ("none", "bands", "quantile", "jenks", "kmeans"),
+    "tiers": ("none", "bands", "rank_bands", "quantile", "jenks", "kmeans"),
 }
 _DEFAULTS: dict[str, dict] = {
     "impute": {"method": "none"},

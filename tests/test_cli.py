@@ -17,7 +17,7 @@ def run(*args, cwd=None):
                           text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("cmd", [[], ["info"], ["demo"], ["build"]])
+@pytest.mark.parametrize("cmd", [[], ["info"], ["demo"], ["build"], ["sensitivity"]])
 def test_help_on_every_command(cmd, capsys):
     with pytest.raises(SystemExit) as e:
         main([*cmd, "--help"])
@@ -81,3 +81,58 @@ def test_demo_runs_and_says_where_the_report_went(tmp_path):
     assert "Report:" in r.stdout and "[1/" in r.stdout
     text = (tmp_path / "demo" / "report.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text
+
+
+SPACE_YAML = """
+seed: 1
+factors:
+  - {type: choice, name: normalisation, step: normalise,
+     alternatives: [{method: minmax, range: [1, 100]}, {method: zscore, mean: 10, sd: 2}]}
+  - {type: choice, name: aggregation, step: aggregate, alternatives: [arithmetic, geometric]}
+  - {type: weight_noise, name: noise_pillars, level: 2, amplitude: 0.25, replicates: 50}
+"""
+
+
+def test_sensitivity_command_writes_netcdf_summary_and_figures(tmp_path, shared_data):
+    from citymodel.io import read_netcdf
+
+    space = tmp_path / "space.yaml"
+    space.write_text(SPACE_YAML)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("impute: {method: mean}\nnormalise: {method: minmax, range: [1, 100]}\n")
+    out, summ, figs = tmp_path / "res.nc", tmp_path / "summary.csv", tmp_path / "figs"
+    r = run("sensitivity", str(shared_data / "asem" / "ASEM_iData.csv"), "--meta",
+            str(shared_data / "asem" / "ASEM_iMeta.csv"), "--spec", str(spec), "--space", str(space),
+            "--n", "16", "--seed", "3", "--out", str(out), "--summary", str(summ), "--figures", str(figs))
+    assert r.returncode == 0, r.stderr
+    assert "80 runs = N(3 + 2) with N = 16" in r.stdout
+    ds = read_netcdf(out)
+    for v in ("nominal", "median", "q05", "q95", "rs_S1", "rs_ST", "rs_S1_conf", "rank_ST", "run_R_S"):
+        assert v in ds, v
+    assert ds.attrs["space"]["seed"] == 1 and ds.attrs["analysis"] == "sensitivity"
+    s = pd.read_csv(summ)
+    assert list(s.columns) == ["uCode", "nominal", "mean", "median", "q05", "q95"] and len(s) == 51
+    assert (figs / "rank_uncertainty.png").exists() and (figs / "sobol_rs.png").exists()
+    # same seed, same numbers
+    out2 = tmp_path / "res2.nc"
+    r = run("sensitivity", str(shared_data / "asem" / "ASEM_iData.csv"), "--meta",
+            str(shared_data / "asem" / "ASEM_iMeta.csv"), "--spec", str(spec), "--space", str(space),
+            "--n", "16", "--seed", "3", "--out", str(out2))
+    assert r.returncode == 0
+    import numpy as np
+
+    np.testing.assert_array_equal(read_netcdf(out2)["rs_ST"].values, ds["rs_ST"].values)
+
+
+def test_uncertainty_mode_and_bad_space(tmp_path, shared_data):
+    space = tmp_path / "space.yaml"
+    space.write_text(SPACE_YAML)
+    out = tmp_path / "ua.nc"
+    r = run("sensitivity", str(shared_data / "asem" / "ASEM_iData.csv"), "--meta",
+            str(shared_data / "asem" / "ASEM_iMeta.csv"), "--space", str(space), "--mode", "ua",
+            "--sampler", "lhs", "--n", "40", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    space.write_text("factors:\n  - {type: choice, name: n, step: normalise, alternatives: [minmax]}\n")
+    r = run("sensitivity", str(shared_data / "asem" / "ASEM_iData.csv"), "--meta",
+            str(shared_data / "asem" / "ASEM_iMeta.csv"), "--space", str(space), "--n", "8", "--out", str(out))
+    assert r.returncode == 1 and "at least 2" in r.stderr and len(r.stderr.strip().splitlines()) == 1

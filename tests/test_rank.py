@@ -341,8 +341,9 @@ def test_kmeans_bad_seed_raises_spec_error():
 # --------------------------------------------------------------------------------------------
 def test_assign_tiers_dispatches_each_registered_method():
     x = np.array([1.0, 2.0, 3.0, 10.0, 11.0, 12.0])
-    assert set(TIER_METHODS) == {"bands", "quantile", "jenks", "kmeans"}
+    assert set(TIER_METHODS) == {"bands", "rank_bands", "quantile", "jenks", "kmeans"}
     np.testing.assert_array_equal(assign_tiers(x, "bands", cutoffs=[5]).codes, [1, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(assign_tiers(x, "rank_bands", cutoffs=[3]).codes, [1, 1, 1, 0, 0, 0])
     np.testing.assert_array_equal(assign_tiers(x, "quantile", k=2).codes, [1, 1, 1, 0, 0, 0])
     np.testing.assert_array_equal(assign_tiers(x, "jenks", k=2).codes, [1, 1, 1, 0, 0, 0])
     t = assign_tiers(x, "kmeans", k=2, seed=1)
@@ -360,3 +361,24 @@ def test_assign_tiers_unknown_or_missing_parameter_raises_spec_error():
         assign_tiers([1.0, 2.0], "jenks", k=2, cutoffs=[1])
     with pytest.raises(SpecError, match="needs parameter.*k"):
         assign_tiers([1.0, 2.0], "quantile")
+
+
+def test_rank_bands_with_published_sizes_reproduce_h3c_tiers():
+    """H3C 2021 tier sizes 6/47/71/88/30 as rank cut-offs give the same tiers as the score cut-offs."""
+    from citymodel.datasets import load_h3c2021
+    from citymodel.methods.rank import tier_rank_bands
+
+    h = load_h3c2021()
+    t = tier_rank_bands(h.score.values, [6, 53, 124, 212],
+                        labels=["一线", "新一线", "二线", "三线", "四线"])
+    assert t.counts().tolist() == [6, 47, 71, 88, 30]
+    assert (t.named == h.tier.values).all()
+    # invariant to the scale of the scores, unlike score bands
+    np.testing.assert_array_equal(tier_rank_bands(np.log(h.score.values), [6, 53, 124, 212]).codes, t.codes)
+
+
+def test_rank_bands_bad_cutoffs():
+    from citymodel.methods.rank import tier_rank_bands
+
+    with pytest.raises(SpecError, match="whole ranks"):
+        tier_rank_bands([1.0, 2.0], [2.5])

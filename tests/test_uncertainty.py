@@ -111,7 +111,8 @@ def test_ahp_perturbation_stays_reciprocal_and_on_the_saaty_scale(seed, k):
     B = _perturb_saaty(A, k, np.random.default_rng(seed))
     np.testing.assert_allclose(B * B.T, 1.0)
     assert np.all(np.isin(np.round(B[np.triu_indices(3, 1)], 12), np.round(SAATY_SCALE, 12)))
-    pos = lambda M: np.abs(np.log(SAATY_SCALE)[None] - np.log(M[np.triu_indices(3, 1)])[:, None]).argmin(1)
+    def pos(M):
+        return np.abs(np.log(SAATY_SCALE)[None] - np.log(M[np.triu_indices(3, 1)])[:, None]).argmin(1)
     assert np.all(np.abs(pos(B) - pos(A)) <= k)
 
 

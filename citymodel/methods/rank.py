@@ -41,6 +41,7 @@ __all__ = [
     "mean_abs_rank_shift",
     "tier_bands",
     "tier_quantile",
+    "tier_rank_bands",
     "jenks_breaks",
     "goodness_of_variance_fit",
     "tier_jenks",
@@ -366,6 +367,41 @@ def tier_quantile(values, k: int, labels: Sequence[str] | None = None, *,
     return Tiers(np.clip(codes, -1, k - 1), labs)
 
 
+def tier_rank_bands(scores, cutoffs: Sequence[int], labels: Sequence[str] | None = None, *,
+                    ties: str = "min") -> Tiers:
+    """Tiers by rank ranges: ranks 1..c_1 are tier 0, c_1+1..c_2 tier 1, ..., the rest the last tier.
+
+    Unlike :func:`tier_bands` (fixed *score* cut-offs), rank bands keep the tier sizes of a
+    published ranking whatever the scale of the scores, so they stay meaningful when the
+    normalisation changes (e.g. under uncertainty analysis). H3C 2021's tier sizes
+    6/47/71/88/30 are the cut-offs (6, 53, 124, 212).
+
+    Parameters
+    ----------
+    scores : array_like, shape (..., city)
+    cutoffs : strictly ascending positive ints, the last rank of each tier but the last
+    labels : K + 1 names, best first
+    ties : rank ties rule (default "min": tied cities share the better tier)
+
+    Examples
+    --------
+    >>> tier_rank_bands([9.0, 7.0, 8.0, 1.0, np.nan], [1, 3]).codes.tolist()
+    [0, 1, 1, 2, -1]
+    """
+    try:
+        b = np.asarray(cutoffs, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"rank cut-offs must be numbers; got {cutoffs!r}") from None
+    if b.ndim != 1 or b.size == 0 or np.any(b < 1) or np.any(np.diff(b) <= 0) or np.any(b != np.round(b)):
+        raise SpecError(f"rank cut-offs must be strictly ascending whole ranks >= 1, e.g. (6, 53, 124, 212); "
+                        f"got {cutoffs!r}")
+    k = b.size + 1
+    labs = _check_labels(labels, k)
+    r = rank(_as_scores(scores), ties=ties)
+    codes = np.where(np.isnan(r), -1, np.searchsorted(b, np.nan_to_num(r, nan=0.0), side="left"))
+    return Tiers(codes.astype(np.intp), labs)
+
+
 def jenks_breaks(values, k: int) -> np.ndarray:
     """Exact Fisher–Jenks natural breaks: class upper bounds minimising within-class SS.
 
@@ -579,6 +615,7 @@ def tier_kmeans(values, k: int, seed: int | np.random.Generator = 0,
 TIER_METHODS: dict[str, Callable[..., Tiers]] = {
     "bands": tier_bands,
     "quantile": tier_quantile,
+    "rank_bands": tier_rank_bands,
     "jenks": tier_jenks,
     "kmeans": tier_kmeans,
 }

@@ -141,9 +141,10 @@ class UncertaintyResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per city: ``uCode, nominal, mean, median, q05, q95`` (ordered by nominal rank)."""
-        df = self.stats[["nominal", "mean", "median", "q05", "q95"]].to_dataframe()
-        df.index.name = "uCode"
-        return df.sort_values("nominal").reset_index()
+        cols = ["nominal", "mean", "median", "q05", "q95"]
+        df = pd.DataFrame({c: self.stats[c].values for c in cols},
+                          index=pd.Index(self.stats.city.values, name="uCode"))
+        return df.sort_values("nominal", kind="stable").reset_index()
 
     @property
     def n_failed(self) -> int:
@@ -181,28 +182,34 @@ class SensitivityResult(UncertaintyResult):
         out = []
         if self.sobol_rs is not None:
             f = self.sobol_rs.flags()
-            f.insert(0, "output", "R_S")
+            f["output"] = "R_S"
             out.append(f)
         if self.sobol_rank is not None:
             f = self.sobol_rank.flags(output_coords={"city": self.stats.city.values.tolist()})
-            f.insert(0, "output", "rank")
+            f["output"] = "rank: " + f["output"].astype(str)
             out.append(f)
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
 def _runs_dataset(prep, labels: pd.DataFrame, U, S, R, T, reasons) -> xr.Dataset:
-    ds = xr.Dataset(
+    ds = _with_city_coords(xr.Dataset(
         {"score": (("scenario", "city"), S), "rank": (("scenario", "city"), R),
          "u": (("scenario", "factor"), U), "failure": ("scenario", reasons.astype(object))},
         coords={"scenario": np.arange(len(S)), "city": np.asarray(prep.cities, dtype=object),
                 "factor": np.asarray(labels.columns.tolist(), dtype=object)},
-    )
+    ), prep)
     if prep.tier_labels is not None:
         ds["tier_code"] = (("scenario", "city"), T)
     for c in labels.columns:
         v = labels[c].to_numpy()
         ds[f"factor_{c}"] = ("scenario", v.astype(object) if v.dtype.kind in "OUT" else v)
     return ds
+
+
+def _with_city_coords(ds: xr.Dataset, prep: _Prepared) -> xr.Dataset:
+    """Carry the data's city coordinates (English name, province, region, ...) into a result."""
+    keep = {k: ("city", v) for k, v in prep.groups.items() if k not in ds.coords and k not in ds.data_vars}
+    return ds.assign_coords(keep)
 
 
 def _stats_attrs(prep, bound, **kw) -> dict:
@@ -262,7 +269,7 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
         if keep == "full":
             parts.append((S, R, T))
     reasons = np.concatenate(reasons_all)
-    stats = acc.result(prep.cities, prep.tier_labels)
+    stats = _with_city_coords(acc.result(prep.cities, prep.tier_labels), prep)
     runs = None
     if keep == "full":
         S, R, T = (np.concatenate([p[i] for p in parts]) for i in range(3))
@@ -359,7 +366,7 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     acc = RankAccumulator(prep.nominal_rank, prep.nominal_score, n_tiers=len(prep.tier_labels or ()),
                           nominal_tier=prep.nominal_tier, top_k=top_k)
     acc.update(S[ab], R[ab], T[ab] if prep.tier_labels is not None else None)
-    stats = acc.result(prep.cities, prep.tier_labels).rename(scenario="ab_run")
+    stats = _with_city_coords(acc.result(prep.cities, prep.tier_labels), prep).rename(scenario="ab_run")
     runs = _runs_dataset(prep, bound.decode(U), U, S, R, T, reasons)
     runs["R_S"] = ("scenario", rs)
     attrs = _stats_attrs(prep, bound, analysis="sensitivity", N=N, runs=design.runs, seed=str(seed),

@@ -28,6 +28,7 @@ the valid ones.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -490,7 +491,7 @@ class BoundSpace:
 
 
 def _copy(d):
-    return yaml.safe_load(yaml.safe_dump(d)) if d else {}
+    return copy.deepcopy(d) if d else {}
 
 
 def _set_ahp(spec_d: dict, mats: Mapping[str, np.ndarray]) -> None:
