@@ -52,6 +52,7 @@ def _published(report: list[str], figdir: Path) -> None:
     tiers = pd.DataFrame({"score": h.score.values, "tier": h.tier.values})
     tab = tiers.groupby("tier", sort=False)["score"].agg(["count", "mean", "min", "max"])
     tab = tab.loc[list(datasets.H3C_TIER_LABELS)]
+    tab["count"] = tab["count"].astype(int)
     tab.index.name = "tier"
     print(f"      H3C/CAICT 2021: {h.sizes['city']} cities, mean score {float(h.score.mean()):.2f}; "
           f"tier counts {'/'.join(str(int(c)) for c in tab['count'])} (published 6/47/71/88/30)")
@@ -164,8 +165,8 @@ def demo_space():
         Choice("normalisation", "normalise", [{"method": "minmax", "range": [1, 100]},
                                               {"method": "percentile", "definition": "handbook"},
                                               "rank"]),
-        Choice("weighting", "weights", ["equal", {"method": "entropy", "prenorm": "minmax_shift"}, "pca"],
-               labels=["equal", "entropy", "pca"]),
+        Choice("weighting", "weights", ["meta", {"method": "entropy", "prenorm": "minmax_shift"}, "pca"],
+               labels=["framework", "entropy", "pca"]),
         Choice("aggregation", "aggregate", ["arithmetic", "geometric"]),
         Exclusion("exclusion"),
         WeightNoise("pillar_weight_noise", level=3, amplitude=0.25, replicates=200),
@@ -179,7 +180,9 @@ def _uncertainty(report: list[str], figdir: Path, state: dict, n: int, N: int) -
 
     panel = state["panel"]
     fw = panel.attrs["framework"]
-    spec = {"normalise": {"method": "minmax", "range": [1, 100]}, "weights": "equal", "tiers": H3C_TIERS}
+    # nominal: the framework's (equal) weights; the noise factor perturbs them when 'framework'
+    # weighting is drawn (noise on data-driven weights would be meaningless)
+    spec = {"normalise": {"method": "minmax", "range": [1, 100]}, "weights": "meta", "tiers": H3C_TIERS}
     space = demo_space()
     ua = run_uncertainty(panel, fw, space, n, spec=spec, seed=1, keep="stats")
     sa = run_sensitivity(panel, fw, space, N, spec=spec, seed=1, bootstrap=200, with_convergence=True)
@@ -205,7 +208,7 @@ def _uncertainty(report: list[str], figdir: Path, state: dict, n: int, N: int) -
         "## 4. How far can each city's rank be trusted? (SYNTHETIC panel)",
         f"Six uncertain choices ({', '.join(space.names)}); {n} Sobol' QMC scenarios for the uncertainty "
         f"analysis and a Saltelli design with N = {N} ({sa.attrs['runs']} runs) for the sensitivity analysis. "
-        "Nominal build: min-max [1, 100], equal weights, arithmetic mean; tiers by rank with the "
+        "Nominal build: min-max [1, 100], the framework's equal weights, arithmetic mean; tiers by rank with the "
         "report's tier sizes 6/47/71/88/30 (score cut-offs would change meaning with the normalisation).",
         "", f"Mean absolute rank shift R_S: {float(st['R_S'].mean()):.1f} ranks "
         f"(5-95%: {float(st['R_S'].quantile(0.05)):.1f}-{float(st['R_S'].quantile(0.95)):.1f}); "

@@ -608,7 +608,8 @@ def sobol_bars(result, ax: Axes | None = None, *, target: str = "rs") -> Axes:
                     xytext=(0, -4), textcoords="offset points", ha="center", va="top",
                     fontsize="x-small", color="tab:red",
                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.5})
-    ax.set_xticks(x, factors, **fk)
+    long = sum(len(str(f)) for f in factors) > 40
+    ax.set_xticks(x, factors, rotation=30 if long else 0, ha="right" if long else "center", **fk)
     ax.set_ylabel("Sobol' index")
     n_base = ind.attrs.get("N", getattr(result, "attrs", {}).get("N"))
     conf = ind.attrs.get("conf")

@@ -91,6 +91,15 @@ def test_exclusion_drops_one_indicator_and_renormalises(panel):
     assert sc.keep.tolist() == list(range(1, len(fw.indicators)))
 
 
+def test_weight_noise_without_framework_weights_is_an_error(panel):
+    da, fw = panel
+    space = ScenarioSpace([WeightNoise("n", level=2), Choice("w", "weights", ["equal", "entropy"])])
+    with pytest.raises(SpecError, match="no scenario uses them"):
+        space.bind(fw, IndexSpec.from_dict({"weights": "equal"}), 25)
+    space = ScenarioSpace([WeightNoise("n", level=2), Choice("w", "weights", ["meta", "entropy"])])
+    space.bind(fw, IndexSpec.from_dict({"weights": "equal"}), 25)
+
+
 def test_weight_noise_replicates_follow_the_coinr_formula(panel):
     da, fw = panel
     f = WeightNoise("n", level=2, amplitude=0.25, replicates=50)

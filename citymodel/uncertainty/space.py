@@ -14,7 +14,9 @@ space has a fixed dimension ``d`` (as the Handbook's Step 7 and COINr require).
 * :class:`WeightNoise`: multiplicative noise ``w * (1 + a (2U - 1))`` on the framework
   weights of the nodes at one level (COINr ``get_noisy_weights``), re-normalised within each
   parent. As in COINr, ``replicates`` noisy weight sets are drawn once from the space's seed
-  and the factor selects one of them, which keeps the dimension fixed.
+  and the factor selects one of them, which keeps the dimension fixed. The noise acts where
+  the weighting is ``meta`` (the framework's weights); binding a space in which no scenario
+  uses ``meta`` at that level is an error, since the factor would do nothing.
 * :class:`AHPPerturbation`: each judgment of the spec's AHP matrices moved by up to
   ``steps`` positions on the Saaty scale (reciprocity kept); ``replicates`` perturbed sets.
 * :class:`GoalpostShift`: both goalposts of every indicator shifted by
@@ -390,6 +392,15 @@ class BoundSpace:
                     raise SpecError(
                         f"factor {f.name!r}: level {f.level} has no weights to perturb; valid levels are "
                         f"1..{framework.n_levels - 1} (1 = indicators)")
+                used = {spec.step("weights", f.level + 1).method}
+                for g in space.factors:
+                    if isinstance(g, Choice) and g.step == "weights" and g.level in (None, f.level + 1):
+                        used |= {st.method for st in g._steps}
+                if "meta" not in used:
+                    raise SpecError(
+                        f"factor {f.name!r} perturbs the framework weights of level {f.level}, but no "
+                        f"scenario uses them (weighting at level {f.level + 1}: {sorted(used)}); "
+                        "use weights: {method: meta} in the spec or as a choice alternative")
                 codes = lv[f.level]
                 base = np.array([framework[c].weight for c in codes])
                 noisy = base * (1 + f.amplitude * (2 * rng.random((f.replicates, len(codes))) - 1))
