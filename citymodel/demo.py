@@ -79,11 +79,16 @@ def _published(report: list[str], figdir: Path) -> None:
     report += ["![scores by tier](figures/h3c_scores_by_tier.png)", ""]
 
 
-def _synthetic(report: list[str], seed: int, state: dict) -> None:
+def _synthetic(report: list[str], seed: int, state: dict, datadir: Path) -> None:
     from .datasets.synthetic import make_h3c_panel
+    from .io import write_csv
 
     panel = make_h3c_panel(seed=seed)
     state["panel"] = panel
+    datadir.mkdir(parents=True, exist_ok=True)
+    write_csv(panel, datadir / "h3c_synthetic_panel.csv")
+    panel.attrs["framework"].to_table().to_csv(datadir / "h3c_framework_meta.csv", index=False)
+    demo_space().to_yaml(datadir / "demo_space.yaml")
     rho = panel.attrs.get("calibration_spearman", float("nan"))
     print(f"      SYNTHETIC panel: {panel.sizes['city']} cities x {panel.sizes['indicator']} indicators; "
           f"equal-weight index vs published score: Spearman {rho:.3f}")
@@ -93,6 +98,10 @@ def _synthetic(report: list[str], seed: int, state: dict) -> None:
         f"panel for the same 242 cities: {panel.sizes['indicator']} indicators in the report's 4 pillars "
         f"and 12 sub-pillars. Its equal-weight index has Spearman {rho:.3f} with the published scores. "
         "Every number computed from it below is an illustration of the methods, not a fact about a city.",
+        "",
+        "The panel, its COINr-style metadata and the scenario space below are in `data/`, ready for "
+        "`citymodel build data/h3c_synthetic_panel.csv --meta data/h3c_framework_meta.csv --out index.csv` "
+        "and `citymodel sensitivity ... --space data/demo_space.yaml`.",
         "",
     ]
 
@@ -240,7 +249,7 @@ def run_demo(out: str | Path = "citymodel-demo", seed: int = 2021, quick: bool =
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CitymodelWarning)
         prog(_published, report, figdir)
-        prog(_synthetic, report, seed, state)
+        prog(_synthetic, report, seed, state, out / "data")
         prog(_schemes, report, figdir, state)
         prog(_uncertainty, report, figdir, state, n, N)
     path = out / "report.md"

@@ -114,9 +114,10 @@ def read_table(
     for c in others:
         num = pd.to_numeric(df[c], errors="coerce")
         coords[c] = num.to_numpy() if num.notna().sum() == df[c].notna().sum() else df[c].astype(object).to_numpy()
-    if others and framework is not None:
+    numeric_others = [c for c in others if np.issubdtype(np.asarray(coords[c]).dtype, np.number)]
+    if numeric_others and framework is not None:
         warnings.warn(
-            f"{where}: columns kept as city coordinates, not indicators: {others}",
+            f"{where}: numeric columns kept as city coordinates, not indicators: {numeric_others}",
             CitymodelWarning, stacklevel=2,
         )
     data = df[ind_cols].copy()
@@ -138,11 +139,21 @@ def read_framework(path: str | Path) -> Framework:
     return Framework.from_table(p)
 
 
-def write_csv(da: xr.DataArray, path: str | Path, *, unit_col: str = "uCode") -> Path:
-    """Write a (city, indicator) ``DataArray`` as a wide CSV with a unit-code column."""
+def write_csv(da: xr.DataArray, path: str | Path, *, unit_col: str = "uCode",
+              coords: bool = True) -> Path:
+    """Write a (city, indicator) ``DataArray`` as a wide CSV with a unit-code column.
+
+    With ``coords=True`` the per-city coordinates (names, province, region, ...) are written
+    as extra columns after the unit code; :func:`read_table` reads them back as coordinates.
+    """
     df = da.transpose("city", "indicator").to_pandas()
     df.index.name = unit_col
     df.columns.name = None
+    if coords:
+        extra = {c: da[c].values for c in da.coords if da[c].dims == ("city",) and c != "city"
+                 and c not in df.columns}
+        if extra:
+            df = pd.concat([pd.DataFrame(extra, index=df.index), df], axis=1)
     p = Path(path)
     df.to_csv(p, encoding="utf-8")
     return p

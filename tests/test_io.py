@@ -33,9 +33,10 @@ def write(tmp_path, text, name="d.csv"):
 
 
 def test_read_wide_csv_with_ucode_and_extra_columns(tmp_path):
-    p = write(tmp_path, "uCode,name,x,y,z\nA,Alpha,1,2,3\nB,Beta,4,,6\n")
-    with pytest.warns(CitymodelWarning, match="name"):
+    p = write(tmp_path, "uCode,name,area,x,y,z\nA,Alpha,5,1,2,3\nB,Beta,6,4,,6\n")
+    with pytest.warns(CitymodelWarning, match=r"numeric columns kept as city coordinates.*\['area'\]"):
         da = read_table(p, framework=FW)
+    assert da.coords["area"].values.tolist() == [5, 6]
     assert da.dims == ("city", "indicator") and da.city.values.tolist() == ["A", "B"]
     assert np.isnan(da.sel(city="B", indicator="y"))
     assert da.coords["name"].values.tolist() == ["Alpha", "Beta"]  # kept as coordinate, not dropped
@@ -111,14 +112,15 @@ def test_netcdf_round_trip_is_lossless_and_keeps_framework(tmp_path):
     xr.testing.assert_identical(back, da)
 
 
-def test_csv_writer_round_trips(tmp_path):
-    da = load_tai()
+def test_csv_writer_round_trips_with_city_coordinates(tmp_path):
+    da = load_tai().assign_coords(group=("city", ["a"] * 23))
     write_csv(da, tmp_path / "tai.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         back = read_table(tmp_path / "tai.csv", framework=tai_framework())
     np.testing.assert_array_equal(back.values, da.values)
     assert back.city.values.tolist() == da.city.values.tolist()
+    assert back.group.values.tolist() == ["a"] * 23
 
 
 def test_asem_data_reads_with_its_metadata(shared_data):
