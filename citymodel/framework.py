@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from ._yaml import dump_yaml, load_yaml
 from .errors import FrameworkError
 
 __all__ = ["Node", "Framework"]
@@ -407,21 +407,14 @@ class Framework:
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         """Return the YAML text and, if ``path`` is given, write it there."""
-        text = yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+        return dump_yaml(self.to_dict(), path)
 
     @classmethod
     def from_yaml(cls, source: str | Path) -> Framework:
         """Load from a YAML file path or YAML text."""
-        text = _read_text(source)
-        try:
-            d = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise FrameworkError(f"cannot parse framework YAML {_describe(source)}: {exc}") from None
+        d = load_yaml(source, FrameworkError, "framework")
         if not isinstance(d, Mapping):
-            raise FrameworkError(f"framework YAML {_describe(source)} must be a mapping with 'index'")
+            raise FrameworkError("framework YAML must be a mapping with an 'index' node")
         return cls.from_dict(d)
 
     def to_json(self) -> str:
@@ -551,17 +544,3 @@ def _as_direction(v, where) -> int:
             f"{where}: direction {v!r} is not valid; use 1 (higher is better) or -1 (lower is better)"
         )
     return int(d)
-
-
-def _read_text(source: str | Path) -> str:
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                    and source.lower().endswith((".yaml", ".yml", ".json"))):
-        p = Path(source)
-        if not p.exists():
-            raise FrameworkError(f"file {p} does not exist")
-        return p.read_text(encoding="utf-8")
-    return str(source)
-
-
-def _describe(source) -> str:
-    return str(source) if isinstance(source, Path) or "\n" not in str(source) else "(text)"

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ._yaml import dump_yaml, load_yaml
 from .errors import SpecError, unknown_name
 
 __all__ = ["Step", "IndexSpec", "STEP_METHODS"]
@@ -169,25 +168,11 @@ class IndexSpec:
         return cls(**kwargs)
 
     def to_yaml(self, path: str | Path | None = None) -> str:
-        text = yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+        return dump_yaml(self.to_dict(), path)
 
     @classmethod
     def from_yaml(cls, source: str | Path) -> IndexSpec:
-        if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                        and source.lower().endswith((".yaml", ".yml"))):
-            p = Path(source)
-            if not p.exists():
-                raise SpecError(f"spec file {p} does not exist")
-            text = p.read_text(encoding="utf-8")
-        else:
-            text = str(source)
-        try:
-            d = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"cannot parse spec YAML: {exc}") from None
+        d = load_yaml(source, SpecError, "spec")
         if d is not None and not isinstance(d, Mapping):
             raise SpecError("a spec YAML must be a mapping of steps (normalise, weights, ...)")
         return cls.from_dict(d)

@@ -31,6 +31,7 @@ import scipy.stats
 
 from .._checks import check_matrix
 from ..errors import DataError, FrameworkError, MethodError, SpecError, unknown_name
+from .rank import rank as _rank_kernel
 
 __all__ = [
     "minmax",
@@ -282,31 +283,10 @@ def zscore(X, mean: float = 0.0, sd: float = 1.0, ddof: int = 1, *,
 
 
 def _rank_sorted(A: np.ndarray, ties: str) -> np.ndarray:
-    """Ascending ranks along axis -2 with one argsort + scatter (NaN -> NaN)."""
+    """Ascending ranks along axis -2 (cities), NaN -> NaN: the rank kernel of :mod:`.rank`."""
     if ties not in RANK_TIES:
         raise unknown_name("rank ties rule", ties, RANK_TIES)
-    n = A.shape[-2]
-    order = np.argsort(A, axis=-2, kind="stable")  # NaN sorted last
-    S = np.take_along_axis(A, order, axis=-2)
-    pos = np.arange(n).reshape(n, 1)
-    new = np.ones(S.shape, dtype=bool)  # first element of each tie group
-    new[..., 1:, :] = S[..., 1:, :] != S[..., :-1, :]
-    if ties == "dense":
-        Rs = np.cumsum(new, axis=-2).astype(float)
-    else:
-        start = np.maximum.accumulate(np.where(new, pos, 0), axis=-2)
-        if ties == "min":
-            Rs = start + 1.0
-        else:
-            last = np.ones(S.shape, dtype=bool)
-            last[..., :-1, :] = new[..., 1:, :]
-            end = np.flip(np.minimum.accumulate(np.flip(np.where(last, pos, n - 1), axis=-2),
-                                                axis=-2), axis=-2)
-            Rs = end + 1.0 if ties == "max" else (start + end) / 2.0 + 1.0
-    R = np.empty(A.shape, dtype=float)
-    np.put_along_axis(R, order, Rs, axis=-2)
-    R[np.isnan(A)] = np.nan
-    return R
+    return np.swapaxes(_rank_kernel(np.swapaxes(A, -1, -2), ties=ties, ascending=True), -1, -2)
 
 
 def rank(X, ties: str = "min", *, indicators: Names = None) -> np.ndarray:

@@ -97,10 +97,9 @@ def evaluate(prep: _Prepared, bound: BoundSpace, U: np.ndarray, *, progress: boo
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", DataChangeWarning)
-                        warnings.simplefilter("error", CitymodelWarning)
                         res = compute(prep.X[:, sc.keep], sc.framework, sc.spec, cities=prep.cities,
                                       groups=prep.groups, weight_rows=sc.weight_rows)
-                except (CitymodelError, CitymodelWarning, ValueError, np.linalg.LinAlgError) as exc:
+                except (CitymodelError, ValueError, np.linalg.LinAlgError) as exc:
                     reasons[i] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                     continue
                 S[i] = res.scores[:, -1]

@@ -38,8 +38,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .._yaml import dump_yaml, load_yaml
 from ..errors import SpecError, unknown_name
 from ..framework import Framework
 from ..spec import IndexSpec, Step
@@ -324,24 +324,11 @@ class ScenarioSpace:
                    discrete_binning=str(d.get("discrete_binning", "fixed")))
 
     def to_yaml(self, path: str | Path | None = None) -> str:
-        text = yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+        return dump_yaml(self.to_dict(), path)
 
     @classmethod
     def from_yaml(cls, source: str | Path) -> ScenarioSpace:
-        if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                        and source.lower().endswith((".yaml", ".yml"))):
-            p = Path(source)
-            if not p.exists():
-                raise SpecError(f"scenario-space file {p} does not exist")
-            source = p.read_text(encoding="utf-8")
-        try:
-            d = yaml.safe_load(source)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"cannot parse scenario-space YAML: {exc}") from None
-        return cls.from_dict(d)
+        return cls.from_dict(load_yaml(source, SpecError, "scenario-space"))
 
     def bind(self, framework: Framework, spec: IndexSpec, n_cities: int) -> BoundSpace:
         """Validate against a framework and base spec; draw the replicates from ``seed``."""
