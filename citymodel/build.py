@@ -30,7 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from .data import indicator_data, validate_data
-from .errors import DataChangeWarning, DataError, SpecError
+from .errors import DataChangeWarning, DataError, SpecError, unknown_name
 from .framework import Framework
 from .methods import aggregate as agg
 from .methods import impute as imp
@@ -88,9 +88,21 @@ def _treat(X, step: Step, cities, inds, log: list) -> np.ndarray:
     return np.asarray(res.X, dtype=float)
 
 
-def _normalise(X, step: Step, fw: Framework, inds) -> np.ndarray:
+def _transform(X, name, inds, cities) -> np.ndarray:
+    """Pre-transform of the raw data before direction and normalisation (log, log_shift, boxcox)."""
+    if name is None or name == "none":
+        return X
+    if name not in nrm.TRANSFORMS:
+        raise unknown_name("pre-transform", name, ("none", *nrm.TRANSFORMS))
+    if name == "log_shift":
+        return nrm.log_shift(X, indicators=inds)
+    return nrm.TRANSFORMS[name](X, indicators=inds, cities=cities)
+
+
+def _normalise(X, step: Step, fw: Framework, inds, cities=None) -> np.ndarray:
     params = dict(step.params)
     rng = params.pop("range", None)
+    X = _transform(X, params.pop("transform", None), inds, cities)
     d = fw.directions.reindex(inds).to_numpy(dtype=float)
     if step.method == "none":
         if rng is not None:
@@ -208,7 +220,7 @@ def compute(X: np.ndarray, fw: Framework, spec: IndexSpec, *, cities: Sequence[s
     log = [] if log is None else log
     X = _impute(X, spec.impute, groups or {}, cities, inds, log)
     X = _treat(X, spec.treat, cities, inds, log)
-    N = _normalise(X, spec.normalise, fw, inds)
+    N = _normalise(X, spec.normalise, fw, inds, cities)
 
     values: dict[str, np.ndarray] = {c: N[:, j] for j, c in enumerate(inds)}
     local_w: dict[str, float] = {fw.root: 1.0}

@@ -9,7 +9,8 @@ YAML layout (all keys optional; defaults shown)::
 
     impute:    {method: none}                    # none|mean|median|group_mean|group_median|knn|iterative
     treat:     {method: none}                    # none|coinr (winmax, skew_thresh, kurt_thresh, fallback)
-    normalise: {method: minmax, range: [0, 100]} # minmax|zscore|goalposts|rank|percentile|...
+    normalise: {method: minmax, range: [0, 100]} # minmax|zscore|goalposts|rank|percentile|...;
+                                                 #   optional transform: log|log_shift|boxcox first
     weights:   {method: meta}                    # meta|equal|entropy|pca|critic|cv|std|ahp|bod|user|combined
     aggregate: {method: arithmetic}              # arithmetic|geometric|harmonic|generalised|topsis|copeland
     rank:      {ties: min}

@@ -202,3 +202,16 @@ def test_unknown_group_coordinate_lists_available():
     da, fw = small()
     with pytest.raises(SpecError, match="no city coordinate 'province'"):
         build(da, fw, {"impute": {"method": "group_mean"}})
+
+
+def test_log_pre_transform_before_normalisation():
+    da, fw = small()
+    ds = build(da, fw, {"normalise": {"method": "minmax", "range": [0, 1], "transform": "log"}})
+    x = np.log(da.sel(indicator="a").values)
+    np.testing.assert_allclose(ds.score.sel(node="a").values, (x - x.min()) / (x.max() - x.min()))
+    with pytest.raises(SpecError, match="unknown pre-transform 'sqrt'"):
+        build(da, fw, {"normalise": {"method": "minmax", "transform": "sqrt"}})
+    bad = da.copy()
+    bad[0, 0] = -1.0
+    with pytest.raises(MethodError, match="'a'"):
+        build(bad, fw, {"normalise": {"method": "minmax", "transform": "log"}})
