@@ -141,7 +141,8 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--summary", help="optional CSV, one row per unit: uCode, nominal, mean, median, q05, q95")
     s.add_argument("--mode", choices=("sa", "ua"), default="sa", help="sa (Saltelli/Sobol, default) or ua (Monte Carlo)")
     s.add_argument("--sampler", choices=("sobol", "mc", "lhs"), default="sobol", help="ua sampler (default sobol QMC)")
-    s.add_argument("--engine", choices=("reference",), default="reference", help="evaluation engine")
+    s.add_argument("--engine", choices=("vectorized", "reference"), default="vectorized",
+                   help="vectorized (default, batched kernels) or reference (one build per scenario)")
     s.add_argument("--figures", help="optional folder for the rank-uncertainty and Sobol figures")
     s.set_defaults(func=_cmd_sensitivity)
     return p

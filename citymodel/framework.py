@@ -91,6 +91,8 @@ class Framework:
     _index: dict = field(default=None, init=False, repr=False, compare=False)
     _children: dict = field(default=None, init=False, repr=False, compare=False)
     _levels: dict = field(default=None, init=False, repr=False, compare=False)
+    _aggregates: tuple = field(default=None, init=False, repr=False, compare=False)
+    _indicators: tuple = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -118,6 +120,10 @@ class Framework:
             levels[n.code] = 1 if not kids else 1 + max(levels[k] for k in kids)
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in kid_codes.items()})
         object.__setattr__(self, "_levels", levels)
+        object.__setattr__(self, "_index", {n.code: n for n in ordered})
+        agg = [n.code for n in ordered if kid_codes[n.code]]
+        object.__setattr__(self, "_aggregates", tuple(sorted(agg, key=lambda c: (levels[c], agg.index(c)))))
+        object.__setattr__(self, "_indicators", tuple(n.code for n in ordered if not kid_codes[n.code]))
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
@@ -165,9 +171,12 @@ class Framework:
                     raise FrameworkError(f"the framework has a cycle through {p!r}")
                 seen.add(p)
                 p = index[p].parent
-        for code in self.aggregates:
-            kids = self.children(code)
-            if sum(index[k].weight for k in kids) <= 0:
+        kid_weight: dict[str, float] = {}
+        for n in self.nodes:
+            if n.parent is not None:
+                kid_weight[n.parent] = kid_weight.get(n.parent, 0.0) + float(n.weight)
+        for code, total in kid_weight.items():
+            if total <= 0:
                 raise FrameworkError(
                     f"all children of {code!r} have weight 0; at least one must be positive"
                 )
@@ -209,12 +218,16 @@ class Framework:
     @property
     def indicators(self) -> list[str]:
         """Leaf codes (indicators), in framework order."""
+        if self._indicators is not None:
+            return list(self._indicators)
         parents = {n.parent for n in self.nodes}
         return [n.code for n in self.nodes if n.code not in parents]
 
     @property
     def aggregates(self) -> list[str]:
         """Non-leaf codes, children before parents (the order of aggregation)."""
+        if self._aggregates is not None:
+            return list(self._aggregates)
         parents = {n.parent for n in self.nodes if n.parent is not None}
         agg = [n.code for n in self.nodes if n.code in parents]
         return sorted(agg, key=lambda c: (self.level(c), agg.index(c)))

@@ -37,7 +37,7 @@ __all__ = ["run_uncertainty", "run_sensitivity", "evaluate", "UncertaintyResult"
            "SensitivityResult", "SAMPLERS", "ENGINES"]
 
 SAMPLERS = {"mc": monte_carlo, "lhs": latin_hypercube, "sobol": sobol_qmc}
-ENGINES = ("reference",)
+ENGINES = ("vectorized", "reference")
 
 
 class ScenarioFailureWarning(CitymodelWarning):
@@ -124,9 +124,14 @@ def _bind(space, prep: _Prepared) -> BoundSpace:
     return space.bind(prep.framework, prep.spec, len(prep.cities))
 
 
-def _check_engine(engine: str) -> None:
+def _evaluator(engine: str):
     if engine not in ENGINES:
         raise unknown_name("engine", engine, ENGINES)
+    if engine == "vectorized":
+        from .vectorized import evaluate_vectorized
+
+        return evaluate_vectorized
+    return evaluate
 
 
 # --------------------------------------------------------------------------- results
@@ -212,15 +217,15 @@ def _with_city_coords(ds: xr.Dataset, prep: _Prepared) -> xr.Dataset:
 
 
 def _stats_attrs(prep, bound, **kw) -> dict:
-    return {"space": bound.space.to_dict(), "spec": prep.spec.to_dict(), "engine": "reference",
+    return {"space": bound.space.to_dict(), "spec": prep.spec.to_dict(),
             "synthetic": prep.synthetic, "index": prep.framework.root, **kw}
 
 
 # --------------------------------------------------------------------------- UA
 def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sampler: str = "sobol",
-                    seed: int | np.random.Generator | None = None, engine: str = "reference",
+                    seed: int | np.random.Generator | None = None, engine: str = "vectorized",
                     keep: str = "full", top_k: Sequence[int] = (10,), progress: bool = False,
-                    chunk: int = 256) -> UncertaintyResult:
+                    chunk: int = 2048) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis of every city's rank.
 
     Parameters
@@ -243,7 +248,7 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
     UncertaintyResult with ``stats`` (city: nominal, mean, sd, median, q05, q95, iqr, p_top{k},
     tier_prob (city, tier), p_tier_change; scenario: R_S, spearman).
     """
-    _check_engine(engine)
+    run = _evaluator(engine)
     if sampler not in SAMPLERS:
         raise unknown_name("sampler", sampler, SAMPLERS)
     if keep not in ("full", "stats"):
@@ -261,7 +266,7 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
                           n_tiers=len(prep.tier_labels or ()), nominal_tier=prep.nominal_tier, top_k=top_k)
     parts = []
     n_failed, reasons_all = 0, []
-    for S, R, T, reasons in evaluate(prep, bound, U, progress=progress, chunk=chunk):
+    for S, R, T, reasons in run(prep, bound, U, progress=progress, chunk=chunk):
         acc.update(S, R, T if prep.tier_labels is not None else None)
         n_failed += int((reasons != "").sum())
         reasons_all.append(reasons)
@@ -276,7 +281,7 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
     else:
         stats["failure"] = ("scenario", reasons)
     _warn_failures(n_failed, n, reasons)
-    attrs = _stats_attrs(prep, bound, analysis="uncertainty", n=n, sampler=sampler,
+    attrs = _stats_attrs(prep, bound, analysis="uncertainty", engine=engine, n=n, sampler=sampler,
                          seed=str(seed), n_failed=n_failed)
     return UncertaintyResult(stats=stats, runs=runs, attrs=attrs)
 
@@ -315,10 +320,10 @@ def _valid_design(design, ok_rows: np.ndarray):
 
 
 def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
-                    seed: int | np.random.Generator | None = None, engine: str = "reference",
+                    seed: int | np.random.Generator | None = None, engine: str = "vectorized",
                     second_order: bool = False, bootstrap: int = 500, conf: float = 0.95,
                     estimator: str = "saltelli2010", top_k: Sequence[int] = (10,),
-                    progress: bool = False, chunk: int = 256, with_convergence: bool = True
+                    progress: bool = False, chunk: int = 2048, with_convergence: bool = True
                     ) -> SensitivityResult:
     """Variance-based sensitivity analysis of ranks (Saltelli design, N(d+2) runs).
 
@@ -328,7 +333,7 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     score at once. Rank statistics use only the 2N independent A and B runs (as COINr).
     Base points with a failed run are dropped from the Sobol estimate and counted.
     """
-    _check_engine(engine)
+    run = _evaluator(engine)
     prep = _prepare(data, framework, spec)
     bound = _bind(space, prep)
     N = int(N)
@@ -338,7 +343,7 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     design = saltelli_design(N, d, seed=seed, second_order=second_order, names=bound.space.names)
     U = design.X
     S_parts, R_parts, T_parts, reasons = [], [], [], []
-    for S, R, T, why in evaluate(prep, bound, U, progress=progress, chunk=chunk):
+    for S, R, T, why in run(prep, bound, U, progress=progress, chunk=chunk):
         S_parts.append(S)
         R_parts.append(R)
         T_parts.append(T)
@@ -368,7 +373,7 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     stats = _with_city_coords(acc.result(prep.cities, prep.tier_labels), prep).rename(scenario="ab_run")
     runs = _runs_dataset(prep, bound.decode(U), U, S, R, T, reasons)
     runs["R_S"] = ("scenario", rs)
-    attrs = _stats_attrs(prep, bound, analysis="sensitivity", N=N, runs=design.runs, seed=str(seed),
+    attrs = _stats_attrs(prep, bound, analysis="sensitivity", engine=engine, N=N, runs=design.runs, seed=str(seed),
                          n_failed=int((~ok).sum()), dropped_base_points=dropped, estimator=estimator,
                          bootstrap=bootstrap, conf=conf)
     return SensitivityResult(stats=stats, runs=runs, attrs=attrs, sobol_rs=s_rs, sobol_rank=s_rank,

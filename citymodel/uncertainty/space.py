@@ -440,6 +440,7 @@ class BoundSpace:
     def scenarios(self, U: np.ndarray) -> list[Scenario]:
         """The :class:`Scenario` of each row of ``U`` (runs, d)."""
         dec = self.decode(U)
+        cols = {c: dec[c].to_numpy() for c in dec.columns}
         out = []
         base_spec = self.spec.to_dict()
         inds = self.framework.indicators
@@ -452,7 +453,7 @@ class BoundSpace:
             weight_rows = None
             labels = {}
             for f in self.space.factors:
-                v = dec.iloc[r][f.name]
+                v = cols[f.name][r]
                 labels[f.name] = v if not isinstance(v, (np.integer, np.floating)) else v.item()
                 if isinstance(f, Choice):
                     alt = f._steps[list(f.labels).index(v)].to_dict()

@@ -1,0 +1,103 @@
+"""The vectorised engine gives the reference engine's answers (identical ranks, scores to 1e-12)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from citymodel import Framework
+from citymodel.datasets.synthetic import make_cities
+from citymodel.uncertainty.engine import run_sensitivity, run_uncertainty
+from citymodel.uncertainty.space import Bootstrap, Choice, Exclusion, ScenarioSpace, WeightNoise
+
+NORMS = [{"method": "minmax", "range": [1, 100]}, {"method": "percentile"}, {"method": "rank"},
+         {"method": "zscore", "mean": 10, "sd": 2}]
+WEIGHTS = ["meta", "equal", "entropy", "critic", "cv", "pca"]
+AGGS = ["arithmetic", "geometric", "harmonic", {"method": "generalised", "p": 2}]
+
+
+def assert_same(a, b):
+    ra, rb = a.runs, b.runs
+    np.testing.assert_array_equal(ra["rank"].values, rb["rank"].values)
+    np.testing.assert_array_equal(ra["failure"].values, rb["failure"].values)
+    ok = np.isfinite(ra.score.values)
+    np.testing.assert_allclose(rb.score.values[ok], ra.score.values[ok], rtol=1e-12, atol=0)
+    if "tier_code" in ra:
+        np.testing.assert_array_equal(ra.tier_code.values, rb.tier_code.values)
+    xr.testing.assert_allclose(a.stats, b.stats, rtol=1e-12)
+
+
+@st.composite
+def cases(draw):
+    n_pillars = draw(st.integers(1, 3))
+    sizes = [draw(st.integers(1, 3)) for _ in range(n_pillars)]
+    fw = Framework.from_tree({"I": {f"P{p}": [f"x{p}{j}" for j in range(k)] for p, k in enumerate(sizes)}})
+    n = draw(st.integers(8, 20))
+    da = make_cities(n, fw, seed=draw(st.integers(0, 1000)), missing=draw(st.sampled_from([0.0, 0.05])))
+    if draw(st.booleans()):  # ties: duplicate some cities' data
+        da.values[1] = da.values[0]
+    factors = [Choice("norm", "normalise", draw(st.lists(st.sampled_from(NORMS), min_size=2, max_size=3,
+                                                         unique_by=repr))),
+               Choice("w", "weights", draw(st.lists(st.sampled_from(WEIGHTS), min_size=2, max_size=3, unique=True))),
+               Choice("agg", "aggregate", draw(st.lists(st.sampled_from(AGGS), min_size=2, max_size=3,
+                                                        unique_by=repr)))]
+    if draw(st.booleans()):
+        factors.append(WeightNoise("noise", level=2, replicates=7))
+        if not any(a == "meta" for a in factors[1].alternatives):
+            factors[1] = Choice("w", "weights", ["meta", *factors[1].alternatives[:2]])
+    if draw(st.booleans()) and len(fw.indicators) > 1:
+        factors.append(Exclusion())
+    if draw(st.booleans()):
+        factors.append(Bootstrap(replicates=5))
+    ties = draw(st.sampled_from(["min", "average", "max", "dense", "ordinal"]))
+    spec = {"impute": {"method": "mean"}, "rank": {"ties": ties},
+            "tiers": draw(st.sampled_from([{"method": "none"}, {"method": "quantile", "k": 3},
+                                           {"method": "rank_bands", "cutoffs": [2, 5]}]))}
+    return da, fw, ScenarioSpace(factors, seed=draw(st.integers(0, 99))), spec
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cases(), st.integers(0, 2**16))
+def test_vectorised_equals_reference_on_random_frameworks_methods_ties_and_gaps(case, seed):
+    da, fw, space, spec = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = run_uncertainty(da, fw, space, 24, spec=spec, seed=seed, engine="reference", sampler="mc")
+        vec = run_uncertainty(da, fw, space, 24, spec=spec, seed=seed, engine="vectorized", sampler="mc")
+    assert np.isfinite(ref.runs.score.values).any()  # not a comparison of failures only
+    assert_same(ref, vec)
+
+
+def test_chunked_equals_unchunked():
+    fw = Framework.from_tree({"I": {"P": ["a", "b", "c"], "Q": ["d", "e"]}})
+    da = make_cities(30, fw, seed=2)
+    space = ScenarioSpace([Choice("norm", "normalise", NORMS[:2]), Choice("w", "weights", ["meta", "entropy"]),
+                           WeightNoise("noise", level=1, replicates=9), Bootstrap(replicates=6)])
+    whole = run_uncertainty(da, fw, space, 64, seed=3, chunk=64)
+    parts = run_uncertainty(da, fw, space, 64, seed=3, chunk=7)
+    xr.testing.assert_identical(whole.runs, parts.runs)
+    xr.testing.assert_allclose(whole.stats, parts.stats, rtol=1e-12)
+    lean = run_uncertainty(da, fw, space, 64, seed=3, chunk=5, keep="stats")
+    xr.testing.assert_allclose(whole.stats, lean.stats.drop_vars("failure"), rtol=1e-12)
+
+
+def test_sensitivity_indices_identical_across_engines():
+    fw = Framework.from_tree({"I": {"P": ["a", "b", "c"], "Q": ["d", "e"]}})
+    da = make_cities(25, fw, seed=4)
+    space = ScenarioSpace([Choice("norm", "normalise", NORMS[:2]), Choice("agg", "aggregate", AGGS[:2]),
+                           WeightNoise("noise", level=2, replicates=9)])
+    a = run_sensitivity(da, fw, space, 16, seed=1, bootstrap=20, engine="reference")
+    b = run_sensitivity(da, fw, space, 16, seed=1, bootstrap=20, engine="vectorized")
+    xr.testing.assert_allclose(a.indices, b.indices, rtol=1e-10)
+
+
+def test_unknown_engine_lists_valid_ones():
+    fw = Framework.from_tree({"I": {"P": ["a", "b"]}})
+    with pytest.raises(ValueError, match="valid engines are: reference, vectorized"):
+        run_uncertainty(make_cities(10, fw, seed=0), fw,
+                        ScenarioSpace([Choice("n", "normalise", NORMS[:2])]), 8, engine="numba")
