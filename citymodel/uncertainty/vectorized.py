@@ -128,6 +128,60 @@ def _evaluate_batch(prep, scen: list, N: np.ndarray) -> tuple:
     return scores, ranks, tiers
 
 
+def _evaluate_chunk(prep, bound, rows_u: np.ndarray, has_shift: bool) -> tuple:
+    """Scores, ranks, tiers (S, M) and failure reasons (S,) of one chunk of draws."""
+    scen = bound.scenarios(rows_u)
+    M = len(prep.cities)
+    S_out = np.full((len(scen), M), np.nan)
+    R_out = np.full((len(scen), M), np.nan)
+    T_out = np.full((len(scen), M), -1, dtype=np.int64)
+    reasons = np.full(len(scen), "", dtype=object)
+
+    def reference(idx):
+        for i in idx:
+            r = _reference_one(prep, scen[i])
+            if isinstance(r, str):
+                reasons[i] = r
+                continue
+            S_out[i], R_out[i] = r[0], r[1]
+            if r[2] is not None:
+                T_out[i] = r[2]
+
+    if has_shift:
+        reference(range(len(scen)))
+        return S_out, R_out, T_out, reasons
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, sc in enumerate(scen):
+        groups[_prep_key(sc.spec, sc.keep)].append(i)
+    for idx in groups.values():
+        sc0 = scen[idx[0]]
+        fw0 = sc0.framework
+        try:
+            X = prep.X[:, sc0.keep]
+            X = _impute(X, sc0.spec.impute, prep.groups, prep.cities, fw0.indicators, [])
+            X = _treat(X, sc0.spec.treat, prep.cities, fw0.indicators, [])
+            N = _normalise(X, sc0.spec.normalise, fw0, fw0.indicators, prep.cities)
+        except (CitymodelError, ValueError, np.linalg.LinAlgError):
+            reference(idx)
+            continue
+        levels = sorted({fw0.level(a) for a in fw0.aggregates})
+        batches: dict[tuple, list[int]] = defaultdict(list)
+        for i in idx:
+            batches[_method_key(scen[i].spec, levels)].append(i)
+        for b in batches.values():
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DataChangeWarning)
+                    s, r, t = _evaluate_batch(prep, [scen[i] for i in b], N)
+            except (CitymodelError, ValueError, np.linalg.LinAlgError):
+                reference(b)
+                continue
+            S_out[b], R_out[b] = s, r
+            if t is not None:
+                T_out[b] = t
+    return S_out, R_out, T_out, reasons
+
+
 def evaluate_vectorized(prep, bound, U: np.ndarray, *, progress: bool = False, chunk: int = 2048):
     """Vectorised counterpart of :func:`citymodel.uncertainty.engine.evaluate` (same chunks out)."""
     n = U.shape[0]
@@ -137,61 +191,12 @@ def evaluate_vectorized(prep, bound, U: np.ndarray, *, progress: bool = False, c
 
         bar = tqdm(total=n, desc="scenarios", unit="run")
     has_shift = any(isinstance(f, GoalpostShift) for f in bound.space.factors)
-    M = len(prep.cities)
     try:
         for start in range(0, n, chunk):
-            rows_u = U[start:start + chunk]
-            scen = bound.scenarios(rows_u)
-            S_out = np.full((len(scen), M), np.nan)
-            R_out = np.full((len(scen), M), np.nan)
-            T_out = np.full((len(scen), M), -1, dtype=np.int64)
-            reasons = np.full(len(scen), "", dtype=object)
-
-            def reference(idx):
-                for i in idx:
-                    r = _reference_one(prep, scen[i])
-                    if isinstance(r, str):
-                        reasons[i] = r
-                        continue
-                    S_out[i], R_out[i] = r[0], r[1]
-                    if r[2] is not None:
-                        T_out[i] = r[2]
-
-            if has_shift:
-                reference(range(len(scen)))
-            else:
-                groups: dict[tuple, list[int]] = defaultdict(list)
-                for i, sc in enumerate(scen):
-                    groups[_prep_key(sc.spec, sc.keep)].append(i)
-                for idx in groups.values():
-                    sc0 = scen[idx[0]]
-                    fw0 = sc0.framework
-                    try:
-                        X = prep.X[:, sc0.keep]
-                        X = _impute(X, sc0.spec.impute, prep.groups, prep.cities, fw0.indicators, [])
-                        X = _treat(X, sc0.spec.treat, prep.cities, fw0.indicators, [])
-                        N = _normalise(X, sc0.spec.normalise, fw0, fw0.indicators, prep.cities)
-                    except (CitymodelError, ValueError, np.linalg.LinAlgError):
-                        reference(idx)
-                        continue
-                    levels = sorted({fw0.level(a) for a in fw0.aggregates})
-                    batches: dict[tuple, list[int]] = defaultdict(list)
-                    for i in idx:
-                        batches[_method_key(scen[i].spec, levels)].append(i)
-                    for b in batches.values():
-                        try:
-                            with warnings.catch_warnings():
-                                warnings.simplefilter("ignore", DataChangeWarning)
-                                s, r, t = _evaluate_batch(prep, [scen[i] for i in b], N)
-                        except (CitymodelError, ValueError, np.linalg.LinAlgError):
-                            reference(b)
-                            continue
-                        S_out[b], R_out[b] = s, r
-                        if t is not None:
-                            T_out[b] = t
+            out = _evaluate_chunk(prep, bound, U[start:start + chunk], has_shift)
             if bar is not None:
-                bar.update(len(scen))
-            yield S_out, R_out, T_out, reasons
+                bar.update(len(out[3]))
+            yield out
     finally:
         if bar is not None:
             bar.close()
