@@ -64,6 +64,7 @@ def _cmd_sensitivity(args) -> int:
     import numpy as np
 
     from .build import _as_spec, compute
+    from .errors import SpecError
     from .io import read_framework, read_table, to_netcdf
     from .uncertainty.engine import run_sensitivity, run_uncertainty
     from .uncertainty.space import ScenarioSpace
@@ -82,13 +83,24 @@ def _cmd_sensitivity(args) -> int:
     print(f"{'uncertainty' if args.mode == 'ua' else 'sensitivity'} analysis: {space.d} factors "
           f"({', '.join(space.names)}), {runs:,} runs"
           + ("" if args.mode == "ua" else f" = N({space.d} + 2) with N = {args.n}")
-          + f"; about {runs * per_run:.0f} s with the {args.engine} engine", flush=True)
-    if args.mode == "ua":
-        res = run_uncertainty(da, fw, space, args.n, spec=spec, seed=args.seed, engine=args.engine,
-                              sampler=args.sampler, keep="stats", progress=True)
-    else:
-        res = run_sensitivity(da, fw, space, args.n, spec=spec, seed=args.seed, engine=args.engine,
-                              progress=True)
+          + f"; the reference engine would take about {runs * per_run:.0f} s", flush=True)
+    client = None
+    if args.dask_address:
+        if args.scheduler != "dask":
+            raise SpecError("--dask-address needs --scheduler dask")
+        from distributed import Client
+
+        client = Client(args.dask_address)
+    common = dict(spec=spec, seed=args.seed, engine=args.engine, progress=True, scheduler=args.scheduler,
+                  client=client, max_memory=args.max_memory)
+    try:
+        if args.mode == "ua":
+            res = run_uncertainty(da, fw, space, args.n, sampler=args.sampler, keep="stats", **common)
+        else:
+            res = run_sensitivity(da, fw, space, args.n, **common)
+    finally:
+        if client is not None:
+            client.close()
     ds = res.to_dataset()
     if args.mode == "sa":
         ds = ds.drop_vars([v for v in ds.data_vars if v.startswith("run_") and v not in ("run_R_S", "run_u")])
@@ -143,6 +155,10 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--sampler", choices=("sobol", "mc", "lhs"), default="sobol", help="ua sampler (default sobol QMC)")
     s.add_argument("--engine", choices=("vectorized", "reference"), default="vectorized",
                    help="vectorized (default, batched kernels) or reference (one build per scenario)")
+    s.add_argument("--scheduler", choices=("sync", "dask"), default="sync",
+                   help="sync (in memory) or dask (chunks as tasks on a LocalCluster or --dask-address)")
+    s.add_argument("--dask-address", help="address of a running dask scheduler, e.g. tcp://10.0.0.5:8786")
+    s.add_argument("--max-memory", default="1GB", help="memory budget that sets the chunk size (default 1GB)")
     s.add_argument("--figures", help="optional folder for the rank-uncertainty and Sobol figures")
     s.set_defaults(func=_cmd_sensitivity)
     return p

@@ -105,7 +105,7 @@ def test_sensitivity_command_writes_netcdf_summary_and_figures(tmp_path, shared_
             str(shared_data / "asem" / "ASEM_iMeta.csv"), "--spec", str(spec), "--space", str(space),
             "--n", "16", "--seed", "3", "--out", str(out), "--summary", str(summ), "--figures", str(figs))
     assert r.returncode == 0, r.stderr
-    assert "80 runs = N(3 + 2) with N = 16" in r.stdout
+    assert "80 runs = N(3 + 2) with N = 16" in r.stdout and "reference engine would take" in r.stdout
     ds = read_netcdf(out)
     for v in ("nominal", "median", "q05", "q95", "rs_S1", "rs_ST", "rs_S1_conf", "rank_ST", "run_R_S"):
         assert v in ds, v
@@ -136,3 +136,22 @@ def test_uncertainty_mode_and_bad_space(tmp_path, shared_data):
     r = run("sensitivity", str(shared_data / "asem" / "ASEM_iData.csv"), "--meta",
             str(shared_data / "asem" / "ASEM_iMeta.csv"), "--space", str(space), "--n", "8", "--out", str(out))
     assert r.returncode == 1 and "at least 2" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_sensitivity_on_a_dask_local_cluster_matches_sync(tmp_path, shared_data):
+    pytest.importorskip("distributed")
+    from citymodel.io import read_netcdf
+
+    space = tmp_path / "space.yaml"
+    space.write_text(SPACE_YAML)
+    outs = []
+    for sched in ("sync", "dask"):
+        out = tmp_path / f"{sched}.nc"
+        r = run("sensitivity", str(shared_data / "asem" / "ASEM_iData.csv"), "--meta",
+                str(shared_data / "asem" / "ASEM_iMeta.csv"), "--space", str(space), "--n", "8",
+                "--seed", "2", "--scheduler", sched, "--max-memory", "50MB", "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        outs.append(read_netcdf(out))
+    import xarray as xr
+
+    xr.testing.assert_identical(outs[0].drop_attrs(), outs[1].drop_attrs())

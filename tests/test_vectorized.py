@@ -101,3 +101,33 @@ def test_unknown_engine_lists_valid_ones():
     with pytest.raises(ValueError, match="valid engines are: reference, vectorized"):
         run_uncertainty(make_cities(10, fw, seed=0), fw,
                         ScenarioSpace([Choice("n", "normalise", NORMS[:2])]), 8, engine="numba")
+
+
+def test_chunk_size_follows_the_memory_budget():
+    from citymodel.uncertainty.engine import chunk_size, parse_memory
+
+    fw = Framework.from_tree({"I": {"P": ["a", "b", "c"], "Q": ["d", "e"]}})
+    assert parse_memory("1GB") == 10**9 and parse_memory("512 MiB") == 512 * 2**20 and parse_memory(1000) == 1000
+    small, big = chunk_size(5000, fw, "100MB"), chunk_size(5000, fw, "1GB")
+    assert 1 <= small < big and big * 8 * 5000 * (8 + 6 + 8) <= 10**9
+    with pytest.raises(ValueError, match="cannot read max_memory"):
+        parse_memory("lots")
+
+
+def test_dask_scheduler_is_bitwise_identical_to_in_memory():
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    fw = Framework.from_tree({"I": {"P": ["a", "b", "c"], "Q": ["d", "e"]}})
+    da = make_cities(40, fw, seed=5)
+    space = ScenarioSpace([Choice("norm", "normalise", NORMS[:2]), Choice("w", "weights", ["meta", "entropy"]),
+                           WeightNoise("noise", level=1, replicates=9), Bootstrap(replicates=6)])
+    mem = run_uncertainty(da, fw, space, 64, seed=9, chunk=16)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dsk = run_uncertainty(da, fw, space, 64, seed=9, chunk=16, scheduler="dask", client=client)
+        sa_mem = run_sensitivity(da, fw, space, 8, seed=9, bootstrap=10, chunk=16)
+        sa_dsk = run_sensitivity(da, fw, space, 8, seed=9, bootstrap=10, chunk=16, scheduler="dask", client=client)
+    xr.testing.assert_identical(mem.runs, dsk.runs)
+    xr.testing.assert_identical(mem.stats, dsk.stats)
+    xr.testing.assert_identical(sa_mem.indices, sa_dsk.indices)

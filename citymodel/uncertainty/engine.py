@@ -33,7 +33,8 @@ from .sobol import SobolResult, convergence, sobol_indices
 from .space import BoundSpace, ScenarioSpace
 from .stats import RankAccumulator, rank_shift_per_scenario
 
-__all__ = ["run_uncertainty", "run_sensitivity", "evaluate", "UncertaintyResult",
+__all__ = ["run_uncertainty", "run_sensitivity", "evaluate", "run_chunks", "chunk_size", "parse_memory",
+           "UncertaintyResult",
            "SensitivityResult", "SAMPLERS", "ENGINES"]
 
 SAMPLERS = {"mc": monte_carlo, "lhs": latin_hypercube, "sobol": sobol_qmc}
@@ -134,6 +135,82 @@ def _evaluator(engine: str):
     return evaluate
 
 
+_UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def parse_memory(value: str | int | float) -> int:
+    """Bytes from ``"1GB"``, ``"500 MB"``, ``"2GiB"`` or a number of bytes."""
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if value <= 0:
+            raise SpecError(f"max_memory must be positive, got {value}")
+        return int(value)
+    import re
+
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", str(value))
+    unit = m.group(2).lower() if m else None
+    if not m or unit not in _UNITS and unit != "":
+        raise SpecError(f"cannot read max_memory {value!r}; use e.g. '1GB', '500MB' or a number of bytes")
+    return int(float(m.group(1)) * _UNITS.get(unit or "b", 1))
+
+
+def chunk_size(n_cities: int, framework: Framework, max_memory: str | int = "1GB") -> int:
+    """Scenarios per chunk so that a chunk's working arrays fit in ``max_memory``.
+
+    Per scenario the vectorised engine holds about ``8 M (nodes + 2 max_children + 8)`` bytes
+    (node scores, one node's stacked children, weights, ranks and sort buffers); a quarter of
+    the budget is left for the accumulator and the interpreter.
+    """
+    widest = max(len(framework.children(a)) for a in framework.aggregates)
+    per = 8 * n_cities * (len(framework.codes) + 2 * widest + 8)
+    return int(max(1, min(65536, 0.75 * parse_memory(max_memory) // per)))
+
+
+def _chunk_task(run, prep, bound, U_chunk):
+    """One chunk evaluated in full (the unit of work of the dask scheduler)."""
+    return next(run(prep, bound, U_chunk, chunk=len(U_chunk)))
+
+
+def run_chunks(run, prep, bound, U, *, chunk: int, progress: bool = False, scheduler: str = "sync",
+               client=None):
+    """Yield the evaluated chunks of ``U`` in order, in memory or as dask tasks."""
+    if scheduler not in ("sync", "dask"):
+        raise unknown_name("scheduler", scheduler, ("sync", "dask"))
+    if scheduler == "sync":
+        yield from run(prep, bound, U, progress=progress, chunk=chunk)
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise SpecError("scheduler='dask' needs dask.distributed: pip install 'citymodel[dask]'") from None
+    own = client is None
+    if own:
+        client = Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(U), desc="scenarios (dask)", unit="run")
+    try:
+        prep_f, bound_f = client.scatter([prep, bound], broadcast=True)
+        starts = range(0, len(U), chunk)
+        futures = [client.submit(_chunk_task, run, prep_f, bound_f, U[a:a + chunk], pure=False)
+                   for a in starts]
+        for fut in futures:  # in order: identical accumulation to the in-memory run
+            out = fut.result()
+            fut.release()
+            if bar is not None:
+                bar.update(len(out[3]))
+            yield out
+    finally:
+        if bar is not None:
+            bar.close()
+        if own:
+            cluster = client.cluster
+            client.close()
+            cluster.close()
+
+
 # --------------------------------------------------------------------------- results
 @dataclass
 class UncertaintyResult:
@@ -225,7 +302,8 @@ def _stats_attrs(prep, bound, **kw) -> dict:
 def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sampler: str = "sobol",
                     seed: int | np.random.Generator | None = None, engine: str = "vectorized",
                     keep: str = "full", top_k: Sequence[int] = (10,), progress: bool = False,
-                    chunk: int = 2048) -> UncertaintyResult:
+                    chunk: int | None = None, max_memory: str | int = "1GB",
+                    scheduler: str = "sync", client=None) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis of every city's rank.
 
     Parameters
@@ -242,6 +320,14 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
     keep : {"full", "stats"}
         ``"full"`` also returns every run's scores and ranks (scenario x city); ``"stats"``
         keeps only the streamed statistics (memory independent of ``n``).
+    engine : {"vectorized", "reference"}
+        Batched kernels (default) or one :func:`~citymodel.build.compute` per scenario; both
+        give identical ranks (tested).
+    chunk, max_memory : scenarios are processed in chunks; by default the chunk size follows
+        from ``max_memory`` (bytes or a string like ``"1GB"``, see :func:`chunk_size`).
+    scheduler, client : ``"sync"`` (default) or ``"dask"``: chunks run as dask tasks on
+        ``client`` (a ``dask.distributed.Client`` of any cluster) or on a new LocalCluster;
+        results are bitwise identical to the in-memory run for the same seed.
 
     Returns
     -------
@@ -266,7 +352,9 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
                           n_tiers=len(prep.tier_labels or ()), nominal_tier=prep.nominal_tier, top_k=top_k)
     parts = []
     n_failed, reasons_all = 0, []
-    for S, R, T, reasons in run(prep, bound, U, progress=progress, chunk=chunk):
+    chunk = chunk or chunk_size(len(prep.cities), prep.framework, max_memory)
+    for S, R, T, reasons in run_chunks(run, prep, bound, U, chunk=chunk, progress=progress,
+                                       scheduler=scheduler, client=client):
         acc.update(S, R, T if prep.tier_labels is not None else None)
         n_failed += int((reasons != "").sum())
         reasons_all.append(reasons)
@@ -323,7 +411,8 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
                     seed: int | np.random.Generator | None = None, engine: str = "vectorized",
                     second_order: bool = False, bootstrap: int = 500, conf: float = 0.95,
                     estimator: str = "saltelli2010", top_k: Sequence[int] = (10,),
-                    progress: bool = False, chunk: int = 2048, with_convergence: bool = True
+                    progress: bool = False, chunk: int | None = None, max_memory: str | int = "1GB",
+                    scheduler: str = "sync", client=None, with_convergence: bool = True
                     ) -> SensitivityResult:
     """Variance-based sensitivity analysis of ranks (Saltelli design, N(d+2) runs).
 
@@ -343,7 +432,9 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     design = saltelli_design(N, d, seed=seed, second_order=second_order, names=bound.space.names)
     U = design.X
     S_parts, R_parts, T_parts, reasons = [], [], [], []
-    for S, R, T, why in run(prep, bound, U, progress=progress, chunk=chunk):
+    chunk = chunk or chunk_size(len(prep.cities), prep.framework, max_memory)
+    for S, R, T, why in run_chunks(run, prep, bound, U, chunk=chunk, progress=progress,
+                                   scheduler=scheduler, client=client):
         S_parts.append(S)
         R_parts.append(R)
         T_parts.append(T)

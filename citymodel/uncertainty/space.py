@@ -359,9 +359,11 @@ class BoundSpace:
     def __init__(self, space: ScenarioSpace, framework: Framework, spec: IndexSpec, n_cities: int):
         self.space, self.framework, self.spec, self.n_cities = space, framework, spec, int(n_cities)
         rng = np.random.default_rng(space.seed)
-        self._noise: dict[str, list[Framework]] = {}
+        self._noise: dict[str, list[dict]] = {}
+        #: per WeightNoise factor: (node codes, array (replicates, codes) of noisy raw weights)
+        self.noise_tables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
         self._ahp: dict[str, list[dict]] = {}
-        self._boot: dict[str, np.ndarray] = {}
+        self._boot: dict[str, np.ndarray] = {}  # per Bootstrap factor: (replicates, cities) rows
         inds = framework.indicators
         for f in space.factors:
             if isinstance(f, Choice):
@@ -392,6 +394,7 @@ class BoundSpace:
                 base = np.array([framework[c].weight for c in codes])
                 noisy = base * (1 + f.amplitude * (2 * rng.random((f.replicates, len(codes))) - 1))
                 self._noise[f.name] = [dict(zip(codes, row.tolist(), strict=True)) for row in noisy]
+                self.noise_tables[f.name] = (tuple(codes), noisy)
             elif isinstance(f, AHPPerturbation):
                 mats = self._ahp_matrices(spec)
                 if not mats:

@@ -35,7 +35,7 @@ from ..methods import aggregate as agg
 from ..methods import rank as rk
 from ..methods import weights as wts
 from ..spec import IndexSpec
-from .space import GoalpostShift
+from .space import AHPPerturbation, Bootstrap, Choice, Exclusion, GoalpostShift, WeightNoise
 
 __all__ = ["evaluate_vectorized", "BATCHED_WEIGHTS"]
 
@@ -47,11 +47,6 @@ _NAMED = ("arithmetic", "geometric", "harmonic", "generalised", "topsis")
 def _prep_key(spec: IndexSpec, keep: np.ndarray) -> tuple:
     return (repr(spec.impute.to_dict()), repr(spec.treat.to_dict()), repr(spec.normalise.to_dict()),
             keep.tobytes())
-
-
-def _method_key(spec: IndexSpec, levels) -> tuple:
-    return tuple((lv, repr(spec.step("weights", lv).to_dict()), repr(spec.step("aggregate", lv).to_dict()))
-                 for lv in levels) + (spec.ties, repr(spec.tiers.to_dict()))
 
 
 def _reference_one(prep, sc):
@@ -67,18 +62,33 @@ def _reference_one(prep, sc):
     return res.scores[:, -1], res.ranks[:, -1], tiers
 
 
-def _batch_weights(step, Xk: np.ndarray, fw_list, node: str, kids: list[str], rows, prep) -> np.ndarray:
+def _meta_weights(fw, node: str, kids: list[str], noise: dict, bound, S: int) -> np.ndarray:
+    """Framework weights of ``node``'s children per scenario, noise replicates gathered (S, k).
+
+    Same numbers as ``Framework.with_weights(noisy).child_weights(node)`` of the reference path.
+    """
+    W = np.tile(np.array([fw[k].weight for k in kids], dtype=float), (S, 1))
+    for name, reps in noise.items():
+        codes, table = bound.noise_tables[name]
+        pos = {c: i for i, c in enumerate(codes)}
+        cols = [j for j, k in enumerate(kids) if k in pos]
+        if cols:
+            W[:, cols] = table[np.ix_(reps, [pos[kids[j]] for j in cols])]
+    return W / W.sum(axis=1, keepdims=True)
+
+
+def _batch_weights(step, Xk: np.ndarray, fw, node: str, kids: list[str], rows, prep, noise, bound,
+                   S: int) -> np.ndarray:
     """Weights (S, k) of the children of ``node`` for the S scenarios of a batch."""
-    S = len(fw_list)
     m, p = step.method, dict(step.params)
     if m == "meta":
-        return np.stack([f.child_weights(node) for f in fw_list])
+        return _meta_weights(fw, node, kids, noise, bound, S)
     if m == "equal":
         return np.full((S, len(kids)), 1.0 / len(kids))
     if len(kids) == 1:
         return np.ones((S, 1))
     if m == "user":
-        w = node_weights(step, Xk[0], fw_list[0], node, prep.cities)
+        w = node_weights(step, Xk[0], fw, node, prep.cities)
         return np.broadcast_to(w, (S, len(kids)))
     if np.isnan(Xk).any():  # the reference raises the explanatory DataError; let it
         raise ValueError("missing values under data-driven weights")
@@ -88,16 +98,16 @@ def _batch_weights(step, Xk: np.ndarray, fw_list, node: str, kids: list[str], ro
     return np.broadcast_to(fn(Xw, indicators=kids, **p), (S, len(kids)))
 
 
-def _evaluate_batch(prep, scen: list, N: np.ndarray) -> tuple:
-    """Scores, ranks and tiers (S, M) of scenarios sharing the normalised matrix and methods."""
-    sc0 = scen[0]
-    fw0, spec = sc0.framework, sc0.spec
-    S = len(scen)
-    fws = [sc.framework for sc in scen]
+def _evaluate_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot: np.ndarray | None,
+                    bound) -> tuple:
+    """Scores, ranks and tiers (S, M) of scenarios sharing the normalised matrix and methods.
+
+    ``fw0`` is the framework after exclusion (without noise), ``noise`` maps each WeightNoise
+    factor to the replicate index of every scenario (S,), ``boot`` holds each scenario's
+    bootstrap rows (S, M) or is None.
+    """
+    S = len(next(iter(noise.values()))) if noise else (len(boot) if boot is not None else 1)
     inds = fw0.indicators
-    boot = [sc.weight_rows for sc in scen]
-    rows = None if all(b is None for b in boot) else np.stack(
-        [np.arange(len(prep.cities)) if b is None else b for b in boot])
     values: dict[str, np.ndarray] = {c: N[None, :, j] for j, c in enumerate(inds)}
     for node in fw0.aggregates:
         kids = fw0.children(node)
@@ -105,13 +115,19 @@ def _evaluate_batch(prep, scen: list, N: np.ndarray) -> tuple:
         wstep, astep = spec.step("weights", level), spec.step("aggregate", level)
         Xk = np.stack(np.broadcast_arrays(*[values[k] for k in kids]), axis=-1)  # (S or 1, M, k)
         if wstep.method in BATCHED_WEIGHTS:
-            Xs = np.broadcast_to(Xk, (S,) + Xk.shape[1:]) if (rows is not None and Xk.shape[0] == 1) else Xk
-            W = _batch_weights(wstep, Xs, fws, node, kids, rows if wstep.method not in ("meta", "equal", "user") else None, prep)
+            data_driven = wstep.method not in ("meta", "equal", "user")
+            Xs = np.broadcast_to(Xk, (S,) + Xk.shape[1:]) if (boot is not None and data_driven) else Xk
+            W = _batch_weights(wstep, Xs, fw0, node, kids, boot if data_driven else None, prep, noise,
+                               bound, S)
         else:
             Xs = np.broadcast_to(Xk, (S,) + Xk.shape[1:])
-            W = np.stack([node_weights(wstep, Xs[i] if boot[i] is None else Xs[i][boot[i]], fws[i], node,
+            fws = [fw0.with_weights({c: float(w) for name, reps in noise.items()
+                                     for c, w in zip(bound.noise_tables[name][0],
+                                                     bound.noise_tables[name][1][reps[i]], strict=True)})
+                   if noise else fw0 for i in range(S)]
+            W = np.stack([node_weights(wstep, Xs[i] if boot is None else Xs[i][boot[i]], fws[i], node,
                                        prep.cities) for i in range(S)])
-        W = np.ascontiguousarray(W, dtype=float)
+        W = np.ascontiguousarray(np.broadcast_to(W, (S, len(kids))), dtype=float)
         params = dict(astep.params)
         if astep.method in _NAMED:
             params.update(cities=prep.cities, children=kids)
@@ -128,18 +144,24 @@ def _evaluate_batch(prep, scen: list, N: np.ndarray) -> tuple:
     return scores, ranks, tiers
 
 
-def _evaluate_chunk(prep, bound, rows_u: np.ndarray, has_shift: bool) -> tuple:
-    """Scores, ranks, tiers (S, M) and failure reasons (S,) of one chunk of draws."""
-    scen = bound.scenarios(rows_u)
+def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool) -> tuple:
+    """Scores, ranks, tiers (S, M) and failure reasons (S,) of one chunk of draws.
+
+    Rows are grouped by their discrete labels (decoded in one vectorised pass); one scenario
+    object is built per group, and per-row noise/bootstrap replicates are gathered as arrays.
+    ``slow`` (goal-post shifts, AHP perturbations) evaluates every row with the reference path.
+    """
+    n_rows = rows_u.shape[0]
     M = len(prep.cities)
-    S_out = np.full((len(scen), M), np.nan)
-    R_out = np.full((len(scen), M), np.nan)
-    T_out = np.full((len(scen), M), -1, dtype=np.int64)
-    reasons = np.full(len(scen), "", dtype=object)
+    S_out = np.full((n_rows, M), np.nan)
+    R_out = np.full((n_rows, M), np.nan)
+    T_out = np.full((n_rows, M), -1, dtype=np.int64)
+    reasons = np.full(n_rows, "", dtype=object)
 
     def reference(idx):
-        for i in idx:
-            r = _reference_one(prep, scen[i])
+        idx = np.asarray(idx)
+        for i, sc in zip(idx, bound.scenarios(rows_u[idx]), strict=True):
+            r = _reference_one(prep, sc)
             if isinstance(r, str):
                 reasons[i] = r
                 continue
@@ -147,38 +169,54 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, has_shift: bool) -> tuple:
             if r[2] is not None:
                 T_out[i] = r[2]
 
-    if has_shift:
-        reference(range(len(scen)))
+    if slow:
+        reference(np.arange(n_rows))
         return S_out, R_out, T_out, reasons
+    dec = bound.decode(rows_u)
+    cols = {c: dec[c].to_numpy() for c in dec.columns}
+    discrete = [f.name for f in bound.space.factors if isinstance(f, (Choice, Exclusion))]
+    noisy = [f.name for f in bound.space.factors if isinstance(f, WeightNoise)]
+    booted = [f.name for f in bound.space.factors if isinstance(f, Bootstrap)]
     groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, sc in enumerate(scen):
-        groups[_prep_key(sc.spec, sc.keep)].append(i)
+    for i, key in enumerate(zip(*(cols[c] for c in discrete), strict=True) if discrete else [()] * n_rows):
+        groups[key].append(i)
+    prepared: dict[tuple, np.ndarray | None] = {}
     for idx in groups.values():
-        sc0 = scen[idx[0]]
-        fw0 = sc0.framework
+        idx = np.asarray(idx)
+        sc0 = bound.scenarios(rows_u[idx[:1]])[0]
+        fw0 = bound.framework if len(sc0.keep) == len(bound.framework.indicators) else \
+            bound.framework.drop_indicators([c for c in bound.framework.indicators
+                                             if c not in sc0.framework.indicators])
+        pkey = _prep_key(sc0.spec, sc0.keep)
+        if pkey not in prepared:
+            try:
+                X = prep.X[:, sc0.keep]
+                X = _impute(X, sc0.spec.impute, prep.groups, prep.cities, fw0.indicators, [])
+                X = _treat(X, sc0.spec.treat, prep.cities, fw0.indicators, [])
+                prepared[pkey] = _normalise(X, sc0.spec.normalise, fw0, fw0.indicators, prep.cities)
+            except (CitymodelError, ValueError, np.linalg.LinAlgError):
+                prepared[pkey] = None
+        N = prepared[pkey]
+        if N is None:
+            reference(idx)
+            continue
+        noise = {name: cols[name][idx].astype(np.intp) for name in noisy}
+        boot = None
+        if booted:  # the last Bootstrap factor wins, as in the reference path
+            name = booted[-1]
+            boot = bound._boot[name][cols[name][idx].astype(np.intp)]
+        if not noise and boot is None:
+            noise = {}
         try:
-            X = prep.X[:, sc0.keep]
-            X = _impute(X, sc0.spec.impute, prep.groups, prep.cities, fw0.indicators, [])
-            X = _treat(X, sc0.spec.treat, prep.cities, fw0.indicators, [])
-            N = _normalise(X, sc0.spec.normalise, fw0, fw0.indicators, prep.cities)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataChangeWarning)
+                s, r, t = _evaluate_batch(prep, fw0, sc0.spec, N, noise, boot, bound)
         except (CitymodelError, ValueError, np.linalg.LinAlgError):
             reference(idx)
             continue
-        levels = sorted({fw0.level(a) for a in fw0.aggregates})
-        batches: dict[tuple, list[int]] = defaultdict(list)
-        for i in idx:
-            batches[_method_key(scen[i].spec, levels)].append(i)
-        for b in batches.values():
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", DataChangeWarning)
-                    s, r, t = _evaluate_batch(prep, [scen[i] for i in b], N)
-            except (CitymodelError, ValueError, np.linalg.LinAlgError):
-                reference(b)
-                continue
-            S_out[b], R_out[b] = s, r
-            if t is not None:
-                T_out[b] = t
+        S_out[idx], R_out[idx] = s, r
+        if t is not None:
+            T_out[idx] = t
     return S_out, R_out, T_out, reasons
 
 
@@ -190,10 +228,10 @@ def evaluate_vectorized(prep, bound, U: np.ndarray, *, progress: bool = False, c
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n, desc="scenarios", unit="run")
-    has_shift = any(isinstance(f, GoalpostShift) for f in bound.space.factors)
+    slow = any(isinstance(f, (GoalpostShift, AHPPerturbation)) for f in bound.space.factors)
     try:
         for start in range(0, n, chunk):
-            out = _evaluate_chunk(prep, bound, U[start:start + chunk], has_shift)
+            out = _evaluate_chunk(prep, bound, U[start:start + chunk], slow)
             if bar is not None:
                 bar.update(len(out[3]))
             yield out
