@@ -234,7 +234,7 @@ class UncertaintyResult:
     def to_dataset(self) -> xr.Dataset:
         ds = self.stats.copy()
         if self.runs is not None:
-            ds = ds.merge(self.runs.rename({v: f"run_{v}" for v in self.runs.data_vars}))
+            ds = ds.merge(self.runs.rename({v: f"run_{v}" for v in self.runs.data_vars}), compat="override", join="outer")
         ds.attrs = {**self.stats.attrs, **self.attrs}
         return ds
 
@@ -252,9 +252,9 @@ class SensitivityResult(UncertaintyResult):
     def to_dataset(self) -> xr.Dataset:
         ds = super().to_dataset()
         if self.indices is not None:
-            ds = ds.merge(self.indices)
+            ds = ds.merge(self.indices, compat="override", join="outer")
         if self.convergence is not None:
-            ds = ds.merge(self.convergence.rename({v: f"conv_{v}" for v in self.convergence.data_vars}))
+            ds = ds.merge(self.convergence.rename({v: f"conv_{v}" for v in self.convergence.data_vars}), compat="override", join="outer")
         ds.attrs = {**self.stats.attrs, **self.attrs}
         return ds
 
