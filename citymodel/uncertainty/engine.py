@@ -76,6 +76,19 @@ def _prepare(data, framework: Framework, spec) -> _Prepared:
                      None if tiers is None else tuple(tiers.labels), int(da.attrs.get("synthetic", 0)))
 
 
+def evaluate_one(prep: _Prepared, sc) -> tuple | str:
+    """One scenario by :func:`~citymodel.build.compute`: (index scores, ranks, tier codes or None),
+    or the failure reason as a string."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataChangeWarning)
+            res = compute(prep.X[:, sc.keep], sc.framework, sc.spec, cities=prep.cities,
+                          groups=prep.groups, weight_rows=sc.weight_rows)
+    except (CitymodelError, ValueError, np.linalg.LinAlgError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return res.scores[:, -1], res.ranks[:, -1], (None if res.tiers is None else res.tiers.codes)
+
+
 def evaluate(prep: _Prepared, bound: BoundSpace, U: np.ndarray, *, progress: bool = False,
              chunk: int = 256):
     """Evaluate the scenarios of the rows of ``U``; yields chunks of (scores, ranks, tiers, reasons)."""
@@ -95,18 +108,13 @@ def evaluate(prep: _Prepared, bound: BoundSpace, U: np.ndarray, *, progress: boo
             T = np.full((len(rows), M), -1, dtype=np.int64)
             reasons = np.full(len(rows), "", dtype=object)
             for i, sc in enumerate(scen):
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", DataChangeWarning)
-                        res = compute(prep.X[:, sc.keep], sc.framework, sc.spec, cities=prep.cities,
-                                      groups=prep.groups, weight_rows=sc.weight_rows)
-                except (CitymodelError, ValueError, np.linalg.LinAlgError) as exc:
-                    reasons[i] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                r = evaluate_one(prep, sc)
+                if isinstance(r, str):
+                    reasons[i] = r
                     continue
-                S[i] = res.scores[:, -1]
-                R[i] = res.ranks[:, -1]
-                if res.tiers is not None:
-                    T[i] = res.tiers.codes
+                S[i], R[i] = r[0], r[1]
+                if r[2] is not None:
+                    T[i] = r[2]
             if bar is not None:
                 bar.update(len(rows))
             yield S, R, T, reasons

@@ -29,12 +29,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..build import _impute, _normalise, _treat, compute, node_weights
+from ..build import _impute, _normalise, _treat, node_weights
 from ..errors import CitymodelError, DataChangeWarning
 from ..methods import aggregate as agg
 from ..methods import rank as rk
 from ..methods import weights as wts
 from ..spec import IndexSpec
+from .engine import evaluate_one
 from .space import AHPPerturbation, Bootstrap, Choice, Exclusion, GoalpostShift, WeightNoise
 
 __all__ = ["evaluate_vectorized", "BATCHED_WEIGHTS"]
@@ -47,19 +48,6 @@ _NAMED = ("arithmetic", "geometric", "harmonic", "generalised", "topsis")
 def _prep_key(spec: IndexSpec, keep: np.ndarray) -> tuple:
     return (repr(spec.impute.to_dict()), repr(spec.treat.to_dict()), repr(spec.normalise.to_dict()),
             keep.tobytes())
-
-
-def _reference_one(prep, sc):
-    """One scenario with the reference path; returns (score, rank, tier) or the failure reason."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataChangeWarning)
-            res = compute(prep.X[:, sc.keep], sc.framework, sc.spec, cities=prep.cities,
-                          groups=prep.groups, weight_rows=sc.weight_rows)
-    except (CitymodelError, ValueError, np.linalg.LinAlgError) as exc:
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    tiers = res.tiers.codes if res.tiers is not None else None
-    return res.scores[:, -1], res.ranks[:, -1], tiers
 
 
 def _meta_weights(fw, node: str, kids: list[str], noise: dict, bound, S: int) -> np.ndarray:
@@ -161,7 +149,7 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool) -> tuple:
     def reference(idx):
         idx = np.asarray(idx)
         for i, sc in zip(idx, bound.scenarios(rows_u[idx]), strict=True):
-            r = _reference_one(prep, sc)
+            r = evaluate_one(prep, sc)
             if isinstance(r, str):
                 reasons[i] = r
                 continue
