@@ -273,3 +273,20 @@ def test_goalpost_shift_and_bootstrap_factors_run():
     shifts = res.runs["factor_goalpost_shift"].values
     assert np.abs(shifts).max() <= 0.1 and np.ptp(shifts) > 0.1
     assert isinstance(tai_framework(), Framework)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000))
+def test_spearman_per_scenario_equals_scipy_with_gaps(seed):
+    from scipy import stats as sps
+
+    from citymodel.uncertainty.stats import spearman_per_scenario
+
+    rng = np.random.default_rng(seed)
+    nominal = np.round(rng.normal(size=12), 1)
+    S = np.round(nominal + rng.normal(scale=0.5, size=(6, 12)), 1)
+    S[rng.random(S.shape) < 0.1] = np.nan
+    got = spearman_per_scenario(S, nominal)
+    for i in range(6):
+        ok = ~np.isnan(S[i])
+        np.testing.assert_allclose(got[i], sps.spearmanr(S[i, ok], nominal[ok]).statistic, rtol=1e-12)

@@ -33,25 +33,39 @@ def rank_shift_per_scenario(ranks: np.ndarray, nominal: np.ndarray) -> np.ndarra
     return np.asarray(rk.mean_abs_rank_shift(ranks, nominal), dtype=float)
 
 
-def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each scenario's scores (S, M) with the nominal scores (M,).
-
-    Cities with a missing score in a scenario are left out of that scenario's correlation.
-    """
-    S = np.atleast_2d(np.asarray(scores, dtype=float))
-    ok = ~np.isnan(S) & ~np.isnan(nominal_scores)[None, :]
-    a = rk.rank(np.where(ok, S, np.nan), ties="average")
-    b = rk.rank(np.where(ok, np.broadcast_to(nominal_scores, S.shape), np.nan), ties="average")
+def _pearson_rows(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> np.ndarray:
     n = ok.sum(axis=1)
     cnt = np.maximum(n, 1)[:, None]
     am = np.where(ok, a, 0.0).sum(axis=1, keepdims=True) / cnt
     bm = np.where(ok, b, 0.0).sum(axis=1, keepdims=True) / cnt
     da, db = np.where(ok, a - am, 0.0), np.where(ok, b - bm, 0.0)
-    num = (da * db).sum(axis=1)
-    den = np.sqrt((da ** 2).sum(axis=1) * (db ** 2).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = num / den
+        r = (da * db).sum(axis=1) / np.sqrt((da ** 2).sum(axis=1) * (db ** 2).sum(axis=1))
     return np.where(n >= 3, r, np.nan)
+
+
+def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each scenario's scores (S, M) with the nominal scores (M,).
+
+    Pearson correlation of average-tie ranks; cities with a missing score in a scenario are
+    left out of that scenario's correlation (both rankings are then recomputed without them).
+    """
+    S = np.atleast_2d(np.asarray(scores, dtype=float))
+    nominal_scores = np.asarray(nominal_scores, dtype=float)
+    ok = ~np.isnan(S) & ~np.isnan(nominal_scores)[None, :]
+    out = np.full(S.shape[0], np.nan)
+    full = ok.all(axis=1)
+    if full.any():  # common case: the nominal ranking is computed once
+        a = rk.rank(S[full], ties="average")
+        b = np.broadcast_to(rk.rank(nominal_scores, ties="average"), a.shape)
+        out[full] = _pearson_rows(a, b, np.ones(a.shape, dtype=bool))
+    part = ~full
+    if part.any():
+        okp = ok[part]
+        a = rk.rank(np.where(okp, S[part], np.nan), ties="average")
+        b = rk.rank(np.where(okp, np.broadcast_to(nominal_scores, okp.shape), np.nan), ties="average")
+        out[part] = _pearson_rows(a, b, okp)
+    return out
 
 
 class RankAccumulator:
