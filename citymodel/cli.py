@@ -1,7 +1,9 @@
 """The ``citymodel`` command line.
 
 Commands: ``info`` (bundled data sets and frameworks), ``demo`` (the main job on the bundled
-data), ``build`` (one index from a data table and COINr-style metadata). Errors in the user's
+data), ``build`` (one index from a data table and COINr-style metadata), ``sensitivity``
+(uncertainty/Sobol analysis of ranks), ``replicate`` (the reports' published claims) and
+``accounts`` (digital-economy accounts). Errors in the user's
 input end the program with exit code 1 (2 for bad arguments) and a one-line message.
 """
 
@@ -119,6 +121,29 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
+def _cmd_replicate(args) -> int:
+    from .replicate.correlation import gdp_panel
+    from .replicate.report import write_report
+
+    print(f"GDP coverage: {gdp_panel(args.gdp_supplement).attrs['coverage']}", flush=True)
+    res = write_report(args.out, args.which, supplement=args.gdp_supplement, n_boot=args.n_boot,
+                       draws=args.draws, scenarios=args.scenarios, seed=args.seed)
+    print("\n".join(res["summary"]))
+    print(f"report: {res['out'] / 'report.md'} (and report.html, claims.csv, figures/)")
+    return 0
+
+
+def _cmd_accounts(args) -> int:
+    from .accounts.command import run_accounts
+
+    lines = run_accounts(args.data, cities=args.cities, years=args.years, seed=args.seed,
+                         effects=args.effects, cov_type=args.cov_type, delta_ict=args.delta_ict,
+                         delta_n=args.delta_n, mc=args.mc, out=args.out,
+                         seed_figures=args.seed_figures, interpolate=args.interpolate)
+    print("\n".join(lines))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="citymodel", description="Composite city indices and the robustness of their rankings.")
     p.add_argument("--version", action="version", version=f"citymodel {__version__}")
@@ -161,6 +186,38 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-memory", default="1GB", help="memory budget that sets the chunk size (default 1GB)")
     s.add_argument("--figures", help="optional folder for the rank-uncertainty and Sobol figures")
     s.set_defaults(func=_cmd_sensitivity)
+
+    s = sub.add_parser("replicate", help="replicate the reports' published claims (claims.csv + report)")
+    s.add_argument("which", nargs="?", choices=("h3c2021", "ccid2021", "all"), default="all",
+                   help="which reports' claims (default all)")
+    s.add_argument("--out", required=True, help="output folder: claims.csv, report.md/.html, figures/")
+    s.add_argument("--gdp-supplement", help="CSV with city, gdp_2020_yi_fetched[, population_2020_wan]; "
+                   "shipped (cited) GDP wins, the supplement fills gaps")
+    s.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for the CIs (default 2000)")
+    s.add_argument("--draws", type=int, default=10_000,
+                   help="random-weight draws on the SYNTHETIC panel (default 10000; 0 skips)")
+    s.add_argument("--scenarios", type=int, default=256,
+                   help="scenarios of the sensitivity space on the SYNTHETIC panel (default 256; 0 skips)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.set_defaults(func=_cmd_replicate)
+
+    s = sub.add_parser("accounts", help="digital-economy accounts: PIM, production function, DE/GDP (+ Monte Carlo)")
+    s.add_argument("data", nargs="?", help="long CSV: city, year, Y, VA_ICT, L and I_ICT, I_N (or K_ICT, K_N); "
+                   "default: the SYNTHETIC panel")
+    s.add_argument("--cities", type=int, default=30, help="synthetic panel: number of cities (default 30)")
+    s.add_argument("--years", type=int, default=12, help="synthetic panel: number of years (default 12)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (synthetic panel, Monte Carlo)")
+    s.add_argument("--effects", choices=("none", "city", "year", "twoway"), default="twoway",
+                   help="fixed effects of the production function (default twoway)")
+    s.add_argument("--cov-type", choices=("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"),
+                   default="cluster", help="standard errors (default: clustered by city)")
+    s.add_argument("--delta-ict", type=float, default=0.315, help="ICT depreciation rate (default 0.315)")
+    s.add_argument("--delta-n", type=float, default=0.096, help="non-ICT depreciation rate (default 0.096)")
+    s.add_argument("--interpolate", action="store_true", help="interpolate missing investment years")
+    s.add_argument("--mc", type=int, default=0, help="Monte Carlo scenarios for DE/GDP bands (default 0: none)")
+    s.add_argument("--seed-figures", action="store_true", help="also print H3C DE/GDP by tier")
+    s.add_argument("--out", help="optional CSV of the accounts by city and year")
+    s.set_defaults(func=_cmd_accounts)
     return p
 
 

@@ -17,7 +17,7 @@ def run(*args, cwd=None):
                           text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("cmd", [[], ["info"], ["demo"], ["build"], ["sensitivity"]])
+@pytest.mark.parametrize("cmd", [[], ["info"], ["demo"], ["build"], ["sensitivity"], ["replicate"], ["accounts"]])
 def test_help_on_every_command(cmd, capsys):
     with pytest.raises(SystemExit) as e:
         main([*cmd, "--help"])
