@@ -89,6 +89,18 @@ def evaluate_one(prep: _Prepared, sc) -> tuple | str:
     return res.scores[:, -1], res.ranks[:, -1], (None if res.tiers is None else res.tiers.codes)
 
 
+def fill_reference(prep: _Prepared, scenarios, rows, S, R, T, reasons) -> None:
+    """Evaluate ``scenarios`` one by one and write them into rows ``rows`` of the outputs."""
+    for i, sc in zip(rows, scenarios, strict=True):
+        r = evaluate_one(prep, sc)
+        if isinstance(r, str):
+            reasons[i] = r
+            continue
+        S[i], R[i] = r[0], r[1]
+        if r[2] is not None:
+            T[i] = r[2]
+
+
 def evaluate(prep: _Prepared, bound: BoundSpace, U: np.ndarray, *, progress: bool = False,
              chunk: int = 256):
     """Evaluate the scenarios of the rows of ``U``; yields chunks of (scores, ranks, tiers, reasons)."""
@@ -107,14 +119,7 @@ def evaluate(prep: _Prepared, bound: BoundSpace, U: np.ndarray, *, progress: boo
             R = np.full((len(rows), M), np.nan)
             T = np.full((len(rows), M), -1, dtype=np.int64)
             reasons = np.full(len(rows), "", dtype=object)
-            for i, sc in enumerate(scen):
-                r = evaluate_one(prep, sc)
-                if isinstance(r, str):
-                    reasons[i] = r
-                    continue
-                S[i], R[i] = r[0], r[1]
-                if r[2] is not None:
-                    T[i] = r[2]
+            fill_reference(prep, scen, np.arange(len(rows)), S, R, T, reasons)
             if bar is not None:
                 bar.update(len(rows))
             yield S, R, T, reasons

@@ -35,7 +35,7 @@ from ..methods import aggregate as agg
 from ..methods import rank as rk
 from ..methods import weights as wts
 from ..spec import IndexSpec
-from .engine import evaluate_one
+from .engine import fill_reference
 from .space import AHPPerturbation, Bootstrap, Choice, Exclusion, GoalpostShift, WeightNoise
 
 __all__ = ["evaluate_vectorized", "BATCHED_WEIGHTS"]
@@ -148,14 +148,7 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool) -> tuple:
 
     def reference(idx):
         idx = np.asarray(idx)
-        for i, sc in zip(idx, bound.scenarios(rows_u[idx]), strict=True):
-            r = evaluate_one(prep, sc)
-            if isinstance(r, str):
-                reasons[i] = r
-                continue
-            S_out[i], R_out[i] = r[0], r[1]
-            if r[2] is not None:
-                T_out[i] = r[2]
+        fill_reference(prep, bound.scenarios(rows_u[idx]), idx, S_out, R_out, T_out, reasons)
 
     if slow:
         reference(np.arange(n_rows))
