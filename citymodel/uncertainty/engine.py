@@ -362,7 +362,8 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
         )
     U = SAMPLERS[sampler](n, bound.space.d, seed=seed)
     acc = RankAccumulator(prep.nominal_rank, prep.nominal_score,
-                          n_tiers=len(prep.tier_labels or ()), nominal_tier=prep.nominal_tier, top_k=top_k)
+                          n_tiers=len(prep.tier_labels or ()), nominal_tier=prep.nominal_tier, top_k=top_k,
+                          ties=prep.spec.ties)
     parts = []
     n_failed, reasons_all = 0, []
     chunk = chunk or chunk_size(len(prep.cities), prep.framework, max_memory)
@@ -472,7 +473,8 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     conv = convergence(rs[idx], sub, bootstrap=0) if with_convergence and sub.N >= 16 else None
     ab = design.ab_rows()
     acc = RankAccumulator(prep.nominal_rank, prep.nominal_score, n_tiers=len(prep.tier_labels or ()),
-                          nominal_tier=prep.nominal_tier, top_k=top_k)
+                          nominal_tier=prep.nominal_tier, top_k=top_k,
+                          ties=prep.spec.ties)
     acc.update(S[ab], R[ab], T[ab] if prep.tier_labels is not None else None)
     stats = _with_city_coords(acc.result(prep.cities, prep.tier_labels), prep).rename(scenario="ab_run")
     runs = _runs_dataset(prep, bound.decode(U), U, S, R, T, reasons)

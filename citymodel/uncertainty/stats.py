@@ -44,17 +44,29 @@ def _pearson_rows(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return np.where(n >= 3, r, np.nan)
 
 
-def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray) -> np.ndarray:
+def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray, *,
+                          ranks: np.ndarray | None = None, ties: str | None = None) -> np.ndarray:
     """Spearman correlation of each scenario's scores (S, M) with the nominal scores (M,).
 
     Pearson correlation of average-tie ranks; cities with a missing score in a scenario are
     left out of that scenario's correlation (both rankings are then recomputed without them).
+    ``ranks`` computed with ``ties`` "min" or "max" are reused for complete rows without ties
+    (their rank sum is then exactly M(M+1)/2, where average ranks equal them), saving a sort.
     """
     S = np.atleast_2d(np.asarray(scores, dtype=float))
     nominal_scores = np.asarray(nominal_scores, dtype=float)
     ok = ~np.isnan(S) & ~np.isnan(nominal_scores)[None, :]
     out = np.full(S.shape[0], np.nan)
     full = ok.all(axis=1)
+    M = S.shape[1]
+    if ranks is not None and ties in ("min", "max") and full.any():
+        R = np.atleast_2d(ranks)
+        free = full & (R.sum(axis=1) == M * (M + 1) / 2)
+        if free.any():
+            a = R[free]
+            b = np.broadcast_to(rk.rank(nominal_scores, ties="average"), a.shape)
+            out[free] = _pearson_rows(a, b, np.ones(a.shape, dtype=bool))
+            full = full & ~free
     if full.any():  # common case: the nominal ranking is computed once
         a = rk.rank(S[full], ties="average")
         b = np.broadcast_to(rk.rank(nominal_scores, ties="average"), a.shape)
@@ -83,7 +95,8 @@ class RankAccumulator:
     """
 
     def __init__(self, nominal_rank, nominal_score, *, n_tiers: int = 0, nominal_tier=None,
-                 top_k: Sequence[int] = (10,)):
+                 top_k: Sequence[int] = (10,), ties: str | None = None):
+        self.ties = ties
         self.nominal_rank = np.asarray(nominal_rank, dtype=float)
         self.nominal_score = np.asarray(nominal_score, dtype=float)
         M = self.nominal_rank.size
@@ -115,7 +128,8 @@ class RankAccumulator:
         self.sumsq += (r0 ** 2).sum(axis=0)
         bins = np.rint(2 * r0).astype(np.int64) - 2
         city = np.broadcast_to(np.arange(self.M), ranks.shape)
-        np.add.at(self.hist, (city[ok], bins[ok]), 1)
+        flat = (city * (2 * self.M) + bins)[ok]
+        self.hist += np.bincount(flat, minlength=self.hist.size).reshape(self.hist.shape)
         sok = ~np.isnan(scores)
         s0 = np.where(sok, scores, 0.0)
         self.score_count += sok.sum(axis=0)
@@ -126,11 +140,12 @@ class RankAccumulator:
         if tiers is not None and self.n_tiers:
             t = np.atleast_2d(tiers)
             valid = t >= 0
-            np.add.at(self.tiers, (city[valid], t[valid]), 1)
+            nt = self.tiers.shape[1]
+            self.tiers += np.bincount((city * nt + t)[valid], minlength=self.tiers.size).reshape(self.tiers.shape)
             if self.nominal_tier is not None:
                 self.tier_changed += (valid & (t != self.nominal_tier[None, :])).sum(axis=0)
         self.rs.append(rank_shift_per_scenario(ranks, self.nominal_rank))
-        self.rho.append(spearman_per_scenario(scores, self.nominal_score))
+        self.rho.append(spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
 
     def quantiles(self) -> dict[str, np.ndarray]:
         """Exact type-7 quantiles of each city's ranks from the half-rank histogram."""
