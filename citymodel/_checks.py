@@ -8,7 +8,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["check_matrix", "check_weights"]
+__all__ = ["check_matrix", "check_table", "check_weights"]
 
 
 def _label(names: Sequence[str] | None, j: int, kind: str) -> str:
@@ -83,3 +83,22 @@ def check_weights(w, n: int | None = None, *, names: Sequence[str] | None = None
     if np.any(tot <= 0):
         raise DataError(f"{what} are all zero; at least one weight must be positive")
     return W / tot if normalise else W
+
+
+def check_table(X, *, indicators: Sequence[str] | None = None, cities: Sequence[str] | None = None,
+                what: str = "data") -> tuple[np.ndarray, list, list]:
+    """A 2-D (city, indicator) array (NaN allowed) with its indicator and city labels.
+
+    Labels default to positions; a wrong number of names is a :class:`DataError`.
+    """
+    A = check_matrix(X, allow_nan=True, indicators=indicators, cities=cities)
+    if A.ndim != 2:
+        raise DataError(f"{what} needs a 2-D (city, indicator) array, got shape {A.shape}")
+    n, q = A.shape
+    ind_names = list(indicators) if indicators is not None else list(range(q))
+    city_names = list(cities) if cities is not None else list(range(n))
+    if len(ind_names) != q:
+        raise DataError(f"{len(ind_names)} indicator names given for {q} indicators")
+    if len(city_names) != n:
+        raise DataError(f"{len(city_names)} city names given for {n} cities")
+    return A, ind_names, city_names

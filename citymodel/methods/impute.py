@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import check_matrix
+from .._checks import check_table
 from ..errors import DataError, SpecError, unknown_name
 
 __all__ = ["impute", "ImputeResult", "IMPUTERS"]
@@ -139,16 +139,8 @@ def impute(X, method: str = "mean", groups: Sequence | None = None, seed=None,
     """
     if not isinstance(method, str) or method not in IMPUTERS:
         raise unknown_name("imputation method", method, IMPUTERS)
-    A = check_matrix(X, allow_nan=True, indicators=indicators, cities=cities)
-    if A.ndim != 2:
-        raise DataError(f"impute needs a 2-D (city, indicator) array, got shape {A.shape}")
+    A, ind_names, city_names = check_table(X, indicators=indicators, cities=cities, what="impute")
     n, q = A.shape
-    ind_names = list(indicators) if indicators is not None else list(range(q))
-    city_names = list(cities) if cities is not None else list(range(n))
-    if len(ind_names) != q:
-        raise DataError(f"{len(ind_names)} indicator names given for {q} indicators")
-    if len(city_names) != n:
-        raise DataError(f"{len(city_names)} city names given for {n} cities")
     if kwargs and method not in ("knn", "iterative"):
         raise SpecError(f"imputation method {method!r} takes no extra parameters, got "
                         f"{', '.join(sorted(kwargs))}")

@@ -23,7 +23,7 @@ import pandas as pd
 import scipy.special
 import scipy.stats
 
-from .._checks import check_matrix
+from .._checks import check_table
 from ..errors import DataError, SpecError, unknown_name
 
 __all__ = [
@@ -372,16 +372,8 @@ def treat(X, *, winmax: int | Mapping = 5, skew_thresh: float = 2.0, kurt_thresh
     >>> float(res.X[-1, 0]), res.log["action"].tolist()
     (9.0, ['winsorised_high'])
     """
-    A = check_matrix(X, allow_nan=True, indicators=indicators, cities=cities)
-    if A.ndim != 2:
-        raise DataError(f"treat needs a 2-D (city, indicator) array, got shape {A.shape}")
+    A, ind_names, city_names = check_table(X, indicators=indicators, cities=cities, what="treat")
     n, q = A.shape
-    ind_names = list(indicators) if indicators is not None else list(range(q))
-    city_names = list(cities) if cities is not None else list(range(n))
-    if len(ind_names) != q:
-        raise DataError(f"{len(ind_names)} indicator names given for {q} indicators")
-    if len(city_names) != n:
-        raise DataError(f"{len(city_names)} city names given for {n} cities")
     for name, v in (("skew_thresh", skew_thresh), ("kurt_thresh", kurt_thresh)):
         if not isinstance(v, (int, float, np.floating, np.integer)) or not np.isfinite(v):
             raise SpecError(f"{name} must be a finite number, got {v!r}")
