@@ -149,6 +149,22 @@ def _machine() -> str:
             f"pandas {pd.__version__}")
 
 
+def _code_version() -> str:
+    """Commit of the checkout and whether citymodel/ has uncommitted changes (read-only git)."""
+    git = ["git", "--no-optional-locks", "-C", str(REPO)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=30)
+        dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "citymodel"],
+                               capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    if head.returncode:
+        return "unknown (not a git checkout)"
+    state = {0: "citymodel/ as committed", 1: "citymodel/ with uncommitted changes"}
+    return f"commit {head.stdout.strip()}, {state.get(dirty.returncode, 'state unknown')}"
+
+
 # ------------------------------------------------------------------------------------ timing
 def best_of(fn: Callable[[], object], repeats: int, budget: float) -> tuple[float, object]:
     """Best wall time of up to ``repeats`` calls of ``fn``; stops early when another repeat
@@ -169,6 +185,51 @@ def linear_extrapolation(k1: int, t1: float, k2: int, t2: float, n: int) -> floa
     if b <= 0:
         return t2 * n / k2
     return (t1 - b * k1) + b * n
+
+
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine spent busy since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as fh:
+            f = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = f[3] + (f[4] if len(f) > 4 else 0)  # idle + iowait
+    return (sum(f[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Interference:
+    """CPU time used by *other* processes while a comparison ran (machine busy time minus ours).
+
+    On a shared machine this flags rows whose timings were disturbed; child processes count
+    as ours once they have exited (the scale subprocess, the dask workers).
+    """
+
+    def __enter__(self):
+        self.t, self.busy, self.own = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.t
+        busy = _busy_cpu_seconds()
+        self.foreign = None if busy is None or self.busy is None else max(
+            0.0, (busy - self.busy) - (_own_cpu_seconds() - self.own))
+        return False
+
+    def note(self, name: str) -> str | None:
+        """A note if other processes used more than 5 % of the machine during the comparison."""
+        if self.foreign is None or self.wall <= 0:
+            return None
+        share = self.foreign / (self.wall * (os.cpu_count() or 1))
+        if share <= 0.05:
+            return None
+        return (f"other processes used {self.foreign:,.0f} CPU-s ({share:.0%} of the machine) while "
+                f"'{name}' ran: its timings may be disturbed")
 
 
 # ------------------------------------------------------------------------------------ set-up
@@ -512,15 +573,16 @@ BENCHES = {"engine": bench_engine, "pandas": bench_pandas, "floor": bench_floor,
 
 # ------------------------------------------------------------------------------------ main
 def render(rows: Sequence[Row], *, mode: str, argv: Sequence[str], seconds: float,
-           cfg: dict | None = None) -> str:
-    """The Markdown report: title, command, machine, table and notes."""
+           cfg: dict | None = None, code: str | None = None) -> str:
+    """The Markdown report: title, command, machine, code version, table and notes."""
     cfg = cfg or SIZES[mode]
+    code = code or _code_version()
     table, notes = format_table(rows)
     cmd = " ".join(["python benchmarks/bench_engine.py", *argv])
     parts = [
         f"# citymodel engine benchmarks ({mode} sizes)", "",
         f"`{cmd}` — {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {seconds:,.0f} s in total.",
-        f"Machine: {_machine()}.", "",
+        f"Machine: {_machine()}.", f"Code: {code}.", "",
         "Baseline and candidate of each row were timed in the same run (best of up to "
         f"{cfg['repeats']} repeats within a {cfg['budget']:g} s budget per measurement, so long "
         "runs are timed once). Ratio = baseline / "
@@ -556,13 +618,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [c for c in COMPARISONS if args.only is None or c in args.only]
     rows: list[Row] = []
     cache: dict = {}
+    code = _code_version()  # the main process imports citymodel now; subprocesses import later
     t0 = time.perf_counter()
     for name in names:
         t1 = time.perf_counter()
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        rows.extend(BENCHES[name](cfg, cache))
+        with Interference() as load:
+            new = BENCHES[name](cfg, cache)
+        warn = load.note(name)
+        if warn:
+            for r in new:
+                r.notes.append(warn)
+        rows.extend(new)
         print(f"[bench] {name} done in {time.perf_counter() - t1:,.1f} s", file=sys.stderr, flush=True)
-    text = render(rows, mode=mode, argv=argv, seconds=time.perf_counter() - t0, cfg=cfg)
+    seconds = time.perf_counter() - t0
+    end = _code_version()
+    if end != code:
+        code += f" at the start; {end} at the end (the code changed during the run)"
+    text = render(rows, mode=mode, argv=argv, seconds=seconds, cfg=cfg, code=code)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
