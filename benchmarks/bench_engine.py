@@ -71,7 +71,7 @@ SIZES = {
     "full": {
         "engine_cities": (242, 1000, 5000), "engine_scenarios": (1000, 10_000),
         "engine_target_size": (1000, 10_000),
-        "ref_subset": {242: 64, 1000: 48, 5000: 16},  # k; the reference runs k and 2k scenarios
+        "ref_subset": {242: 128, 1000: 96, 5000: 40},  # k; the reference runs k and 2k scenarios
         "pandas": (1000, 10_000), "floor": (5000, 10_000),
         "sobol": {"N": 1024, "d": 5, "outputs": 1000, "resamples": 100},
         "scale": (5000, 200_000), "dask": (1000, 10_000),
@@ -150,19 +150,19 @@ def _machine() -> str:
 
 
 def _code_version() -> str:
-    """Commit of the checkout and whether citymodel/ has uncommitted changes (read-only git)."""
+    """Last commit that touched citymodel/ and whether it has uncommitted changes (read-only git)."""
     git = ["git", "--no-optional-locks", "-C", str(REPO)]
     try:
-        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=30)
+        last = subprocess.run([*git, "log", "-1", "--format=%h", "--", "citymodel"],
+                              capture_output=True, text=True, timeout=30)
         dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", "citymodel"],
                                capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return "unknown (no git)"
-    if head.returncode:
+    if last.returncode or not last.stdout.strip():
         return "unknown (not a git checkout)"
-    state = {0: "citymodel/ as committed", 1: "citymodel/ with uncommitted changes"}
-    return f"commit {head.stdout.strip()}, {state.get(dirty.returncode, 'state unknown')}"
+    state = {0: "unmodified", 1: "with uncommitted changes"}
+    return f"citymodel/ at commit {last.stdout.strip()} ({state.get(dirty.returncode, 'state unknown')})"
 
 
 # ------------------------------------------------------------------------------------ timing
