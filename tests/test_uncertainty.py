@@ -127,14 +127,15 @@ def test_ahp_perturbation_stays_reciprocal_and_on_the_saaty_scale(seed, k):
 
 # --------------------------------------------------------------------------- stats
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), st.sampled_from(["min", "average"]))
-def test_streamed_rank_quantiles_equal_numpy_type7(seed, ties):
+@given(st.integers(0, 10_000), st.sampled_from(["min", "average"]), st.sampled_from([2**22, 18, 40]))
+def test_streamed_rank_quantiles_equal_numpy_type7(seed, ties, block_cells):
     rng = np.random.default_rng(seed)
     scores = np.round(rng.normal(size=(37, 9)), 1)  # ties
     scores[rng.random(scores.shape) < 0.05] = np.nan
     ranks = rank_kernel(scores, ties=ties)
     nominal = rank_kernel(scores[0], ties=ties)
     acc = RankAccumulator(nominal, scores[0])
+    acc.block_cells = block_cells  # quantiles searched in blocks of 1, 2 or all cities
     acc.update(scores[:20], ranks[:20])
     acc.update(scores[20:], ranks[20:])  # chunking does not matter
     q = acc.quantiles()
@@ -143,6 +144,8 @@ def test_streamed_rank_quantiles_equal_numpy_type7(seed, ties):
     res = acc.result([f"c{i}" for i in range(9)])
     np.testing.assert_allclose(res["mean"], np.nanmean(ranks, axis=0))
     np.testing.assert_allclose(res["R_S"], np.nanmean(np.abs(ranks - nominal), axis=1))
+    np.testing.assert_allclose(res["score_mean"], np.nanmean(scores, axis=0), atol=1e-12)
+    np.testing.assert_allclose(res["score_sd"], np.nanstd(scores, axis=0, ddof=1), atol=1e-12)
 
 
 # --------------------------------------------------------------------------- engine

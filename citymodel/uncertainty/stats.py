@@ -58,20 +58,19 @@ def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray, *,
     ok = ~np.isnan(S) & ~np.isnan(nominal_scores)[None, :]
     out = np.full(S.shape[0], np.nan)
     full = ok.all(axis=1)
+    part = ~full
     M = S.shape[1]
+    nominal_avg = rk.rank(nominal_scores, ties="average") if full.any() else None
     if ranks is not None and ties in ("min", "max") and full.any():
         R = np.atleast_2d(ranks)
         free = full & (R.sum(axis=1) == M * (M + 1) / 2)
         if free.any():
             a = R[free]
-            b = np.broadcast_to(rk.rank(nominal_scores, ties="average"), a.shape)
-            out[free] = _pearson_rows(a, b, np.ones(a.shape, dtype=bool))
+            out[free] = _pearson_rows(a, np.broadcast_to(nominal_avg, a.shape), np.ones(a.shape, dtype=bool))
             full = full & ~free
     if full.any():  # common case: the nominal ranking is computed once
         a = rk.rank(S[full], ties="average")
-        b = np.broadcast_to(rk.rank(nominal_scores, ties="average"), a.shape)
-        out[full] = _pearson_rows(a, b, np.ones(a.shape, dtype=bool))
-    part = ~full
+        out[full] = _pearson_rows(a, np.broadcast_to(nominal_avg, a.shape), np.ones(a.shape, dtype=bool))
     if part.any():
         okp = ok[part]
         a = rk.rank(np.where(okp, S[part], np.nan), ties="average")
@@ -94,6 +93,9 @@ class RankAccumulator:
         Report P(rank <= k) for each k.
     """
 
+    #: Histogram cells per block when computing quantiles (bounds the temporary memory, 32 MB).
+    block_cells = 2**22
+
     def __init__(self, nominal_rank, nominal_score, *, n_tiers: int = 0, nominal_tier=None,
                  top_k: Sequence[int] = (10,), ties: str | None = None):
         self.ties = ties
@@ -104,7 +106,9 @@ class RankAccumulator:
         self.top_k = tuple(int(k) for k in top_k)
         self.n_tiers = int(n_tiers)
         self.nominal_tier = None if nominal_tier is None else np.asarray(nominal_tier)
-        self.hist = np.zeros((M, 2 * M), dtype=np.int64)  # bins of 1/2: rank r -> 2r - 2
+        self.hist = np.zeros((M, 2 * M), dtype=np.int32)  # bins of 1/2: rank r -> 2r - 2
+        self._shift = np.where(np.isfinite(self.nominal_score), self.nominal_score, 0.0)
+        self._bin_offset = np.arange(M, dtype=np.int64) * (2 * M) - 2
         self.count = np.zeros(M, dtype=np.int64)
         self.sum = np.zeros(M)
         self.sumsq = np.zeros(M)
@@ -122,44 +126,65 @@ class RankAccumulator:
         scores = np.atleast_2d(scores)
         ranks = np.atleast_2d(ranks)
         ok = ~np.isnan(ranks)
-        self.count += ok.sum(axis=0)
-        r0 = np.where(ok, ranks, 0.0)
+        complete = bool(ok.all())
+        r0 = ranks if complete else np.where(ok, ranks, 0.0)
+        self.count += ok.sum(axis=0) if not complete else ranks.shape[0]
         self.sum += r0.sum(axis=0)
-        self.sumsq += (r0 ** 2).sum(axis=0)
-        bins = np.rint(2 * r0).astype(np.int64) - 2
-        city = np.broadcast_to(np.arange(self.M), ranks.shape)
-        flat = (city * (2 * self.M) + bins)[ok]
-        self.hist += np.bincount(flat, minlength=self.hist.size).reshape(self.hist.shape)
+        self.sumsq += np.einsum("sc,sc->c", r0, r0)
+        # half-rank bins: rank r of city c -> flat bin c * 2M + 2r - 2 (ranks are whole or half)
+        flat = (2.0 * r0).astype(np.int64)
+        flat += self._bin_offset
+        idx = flat.ravel() if complete else flat[ok]
+        # an int32 array of ones keeps ufunc.at on its fast path (a Python 1 would be cast per item)
+        np.add.at(self.hist.reshape(-1), idx, np.ones(idx.size, dtype=np.int32))
         sok = ~np.isnan(scores)
-        s0 = np.where(sok, scores, 0.0)
+        s0 = np.where(sok, scores - self._shift, 0.0)  # shifted by the nominal: stable variance
         self.score_count += sok.sum(axis=0)
         self.score_sum += s0.sum(axis=0)
-        self.score_sumsq += (s0 ** 2).sum(axis=0)
+        self.score_sumsq += np.einsum("sc,sc->c", s0, s0)
         for i, k in enumerate(self.top_k):
-            self.topk[i] += (ok & (r0 <= k)).sum(axis=0)
+            self.topk[i] += ((r0 <= k) & ok).sum(axis=0)
         if tiers is not None and self.n_tiers:
             t = np.atleast_2d(tiers)
             valid = t >= 0
             nt = self.tiers.shape[1]
-            self.tiers += np.bincount((city * nt + t)[valid], minlength=self.tiers.size).reshape(self.tiers.shape)
+            city = np.broadcast_to(np.arange(self.M), t.shape)
+            np.add.at(self.tiers.reshape(-1), (city * nt + t)[valid], 1)
             if self.nominal_tier is not None:
                 self.tier_changed += (valid & (t != self.nominal_tier[None, :])).sum(axis=0)
         self.rs.append(rank_shift_per_scenario(ranks, self.nominal_rank))
         self.rho.append(spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
 
     def quantiles(self) -> dict[str, np.ndarray]:
-        """Exact type-7 quantiles of each city's ranks from the half-rank histogram."""
-        cum = np.cumsum(self.hist, axis=1)
-        values = (np.arange(2 * self.M) + 2) / 2.0
+        """Exact type-7 quantiles of each city's ranks from the half-rank histogram.
+
+        The k-th order statistic (0-based) of city c lies in the first bin whose cumulative count
+        exceeds k. Offsetting each city's cumulative counts by ``c * (n + 1)`` makes a block of
+        cities one ascending sequence, searched once for all of them (blocks bound the memory).
+        """
+        nb = 2 * self.M
+        values = (np.arange(nb) + 2) / 2.0
+        big = int(self.count.max(initial=0)) + 1
+        h = {name: (self.count - 1) * p for name, p in QUANTILES.items()}
+        lo = {name: np.floor(v).astype(np.int64) for name, v in h.items()}
+        stats = {name: np.empty((2, self.M)) for name in QUANTILES}
+        step = max(1, self.block_cells // nb)
+        for a in range(0, self.M, step):
+            b = min(a + step, self.M)
+            off = np.arange(b - a, dtype=np.int64) * big
+            cum = np.cumsum(self.hist[a:b], axis=1, dtype=np.int64)
+            cum += off[:, None]
+            flat = cum.reshape(-1)
+            base = np.arange(b - a) * nb
+            last = np.maximum(self.count[a:b] - 1, 0)
+            for name in QUANTILES:
+                for i, k in enumerate((lo[name][a:b], np.minimum(lo[name][a:b] + 1, last))):
+                    pos = np.searchsorted(flat, off + k, side="right") - base
+                    stats[name][i, a:b] = values[np.clip(pos, 0, nb - 1)]
         out = {}
-        for name, p in QUANTILES.items():
-            h = (self.count - 1) * p
-            lo = np.floor(h).astype(np.int64)
-            frac = h - lo
-            # order statistic k (0-based) is the first bin with cum > k
-            x_lo = values[np.minimum((cum <= lo[:, None]).sum(axis=1), 2 * self.M - 1)]
-            x_hi = values[np.minimum((cum <= (lo + 1)[:, None]).sum(axis=1), 2 * self.M - 1)]
-            q = x_lo + frac * (x_hi - x_lo)
+        for name in QUANTILES:
+            x_lo, x_hi = stats[name]
+            q = x_lo + (h[name] - lo[name]) * (x_hi - x_lo)
             out[name] = np.where(self.count > 0, q, np.nan)
         return out
 
@@ -170,7 +195,8 @@ class RankAccumulator:
         var = np.maximum(self.sumsq / n - mean ** 2, 0.0) * np.where(self.count > 1, n / (n - 1), np.nan)
         q = self.quantiles()
         sn = np.where(self.score_count > 0, self.score_count, np.nan)
-        smean = self.score_sum / sn
+        dmean = self.score_sum / sn  # mean deviation from the nominal score
+        smean = self._shift + dmean
         ds = xr.Dataset(
             {
                 "nominal": ("city", self.nominal_rank),
@@ -181,7 +207,7 @@ class RankAccumulator:
                 "q95": ("city", q["q95"]),
                 "iqr": ("city", q["q75"] - q["q25"]),
                 "score_mean": ("city", smean),
-                "score_sd": ("city", np.sqrt(np.maximum(self.score_sumsq / sn - smean ** 2, 0) * sn / np.maximum(sn - 1, 1))),
+                "score_sd": ("city", np.sqrt(np.maximum(self.score_sumsq / sn - dmean ** 2, 0) * sn / np.maximum(sn - 1, 1))),
                 "n_valid": ("city", self.count),
                 "R_S": ("scenario", np.concatenate(self.rs) if self.rs else np.zeros(0)),
                 "spearman": ("scenario", np.concatenate(self.rho) if self.rho else np.zeros(0)),
