@@ -170,7 +170,22 @@ def _gemm_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return (A @ B)[:A.shape[0] - pad]
 
 
-def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound, S: int):
+def _combine(*keys: np.ndarray | None) -> np.ndarray | None:
+    """One integer label per scenario for each distinct combination of ``keys`` (None: all same)."""
+    ks = [k for k in keys if k is not None]
+    if not ks:
+        return None
+    if len(ks) == 1:
+        return ks[0]
+    return np.unique(np.stack(ks, axis=1), axis=0, return_inverse=True)[1].ravel()
+
+
+_BATCHED_FN = {"entropy": wts.entropy_weights, "critic": wts.critic_weights,
+               "cv": wts.cv_weights, "std": wts.std_weights}
+
+
+def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound, S: int,
+                boot_id: np.ndarray | None = None):
     """Scores (S, M) of a batch with aggregation folded into as few matrix products as possible.
 
     Every node is kept as a *linear form* over the normalised indicators while the aggregation
@@ -178,6 +193,12 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
     turned into values (one GEMM over the node's indicators) only where a data-driven weighting
     needs them, or at the root. With framework weights and arithmetic means the whole index is
     one GEMM ``W_eff @ N.T`` (W_eff: per-scenario products of the weights along each path).
+
+    Each node also carries a key per scenario (None: the same in every scenario) naming its
+    distinct inputs: the noise replicates of its framework weights, the bootstrap replicate
+    (``boot_id``) of its data-driven weights, and its children's keys. Data-driven weights are
+    estimated once per distinct key, on data laid out (scenario, child, city) so that the
+    reductions over cities run along contiguous memory.
 
     The arithmetic differs from the reference engine's only in rounding (summation order); ranks
     are made identical by :func:`_fast_ranks`, which sends rows with near-ties back to the
@@ -187,14 +208,17 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
     logN = None
     cols: dict[str, np.ndarray] = {}
     rep: dict[str, tuple] = {}
+    keys: dict[str, np.ndarray | None] = {}
     for j, c in enumerate(fw0.indicators):
         e = np.zeros((1, n_ind))
         e[0, j] = 1.0
-        rep[c], cols[c] = ("leaf", e), np.array([j])
+        rep[c], cols[c], keys[c] = ("leaf", e), np.array([j]), None
 
-    def value(node: str) -> np.ndarray:  # (1 or S, M)
+    def value(node: str, rows: np.ndarray | None = None) -> np.ndarray:  # (1 or S, M)
         nonlocal logN
         kind, a = rep[node]
+        if rows is not None and a.shape[0] > 1:
+            a = a[rows]
         if kind == "val":
             return a
         if kind == "leaf":
@@ -211,14 +235,31 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
         level = fw0.level(node)
         wstep, method = spec.step("weights", level), spec.step("aggregate", level).method
         cols[node] = np.concatenate([cols[k] for k in kids])
-        data_driven = wstep.method not in ("meta", "equal")
-        Xk = None
-        if data_driven and len(kids) > 1:
-            Xk = np.stack(np.broadcast_arrays(*[value(k) for k in kids]), axis=-1)  # (1 or S, M, k)
-            if boot is not None and wstep.method != "user":
-                Xk = np.broadcast_to(Xk, (S,) + Xk.shape[1:])
-        W = _batch_weights(wstep, Xk, fw0, node, kids, boot if data_driven else None, prep, noise,
-                           bound, S)
+        kid_keys = [keys[k] for k in kids]
+        if wstep.method in _BATCHED_FN and len(kids) > 1:
+            wkey = _combine(*kid_keys, boot_id if boot is not None else None)
+            if wkey is None:
+                rows, inv = np.array([0]), None
+            else:
+                _, rows, inv = np.unique(wkey, return_index=True, return_inverse=True)
+            Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)  # (u, k, M)
+            if Xt.shape[0] < len(rows):
+                Xt = np.broadcast_to(Xt, (len(rows),) + Xt.shape[1:])
+            if boot is not None:
+                Xt = np.take_along_axis(Xt, boot[rows][:, None, :], axis=2)
+            Wu = _BATCHED_FN[wstep.method](np.swapaxes(Xt, -1, -2), indicators=kids, **dict(wstep.params))
+            W = Wu if inv is None else Wu[inv.ravel()]
+        else:
+            if wstep.method == "meta":
+                wkey = _combine(*(reps for name, reps in noise.items()
+                                  if set(bound.noise_tables[name][0]) & set(kids)))
+            else:
+                wkey = None
+            Xk = None
+            if wstep.method not in ("meta", "equal") and len(kids) > 1:  # user weights
+                Xk = np.stack(np.broadcast_arrays(*[value(k) for k in kids]), axis=-1)
+            W = _batch_weights(wstep, Xk, fw0, node, kids, None, prep, noise, bound, S)
+        keys[node] = _combine(wkey, *kid_keys)
         W = W / W.sum(axis=-1, keepdims=True)
         linear = "lin" if method == "arithmetic" else "log"
         if all(rep[k][0] in ("leaf", linear) for k in kids):
@@ -251,10 +292,11 @@ def _fast_ranks(scores: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarra
     return ranks, flagged
 
 
-def _evaluate_fast(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound) -> tuple:
+def _evaluate_fast(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound,
+                   boot_id: np.ndarray | None = None) -> tuple:
     """Fast-path scores, ranks and tiers; rows with near-ties go through :func:`_evaluate_batch`."""
     S = len(next(iter(noise.values()))) if noise else (len(boot) if boot is not None else 1)
-    scores = _fast_batch(prep, fw0, spec, N, noise, boot, bound, S)
+    scores = _fast_batch(prep, fw0, spec, N, noise, boot, bound, S, boot_id)
     scale = max(float(np.abs(N).max()), float(np.abs(scores).max(initial=0.0, where=np.isfinite(scores))))
     ranks, flagged = _fast_ranks(scores, scale)
     t = spec.tiers
@@ -326,17 +368,19 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool) -> tuple:
             reference(idx)
             continue
         noise = {name: cols[name][idx].astype(np.intp) for name in noisy}
-        boot = None
+        boot = boot_id = None
         if booted:  # the last Bootstrap factor wins, as in the reference path
             name = booted[-1]
-            boot = bound._boot[name][cols[name][idx].astype(np.intp)]
+            boot_id = cols[name][idx].astype(np.intp)
+            boot = bound._boot[name][boot_id]
         if not noise and boot is None:
             noise = {}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataChangeWarning)
                 fast = _fast_ok(sc0.spec, fw0, N)
-                s, r, t = (_evaluate_fast if fast else _evaluate_batch)(prep, fw0, sc0.spec, N, noise, boot, bound)
+                s, r, t = (_evaluate_fast(prep, fw0, sc0.spec, N, noise, boot, bound, boot_id) if fast
+                           else _evaluate_batch(prep, fw0, sc0.spec, N, noise, boot, bound))
         except (CitymodelError, ValueError, np.linalg.LinAlgError):
             reference(idx)
             continue
