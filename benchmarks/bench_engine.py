@@ -125,13 +125,13 @@ def format_table(rows: Sequence[Row]) -> tuple[str, list[str]]:
             if n not in notes:
                 notes.append(n)
             refs.append(notes.index(n) + 1)
-        mark = "".join(f"[{i}]" for i in refs)
+        mark = "".join(f"[^{i}]" for i in refs)
         ratio = r.ratio_text if r.ratio_text is not None else (
             "—" if r.ratio is None else f"{r.ratio:,.1f}x" if r.ratio >= 10 else f"{r.ratio:.2f}x")
         met = "—" if r.met is None else ("yes" if r.met else "**no**")
         lines.append(f"| {r.comparison} {mark} | {r.size} | {_fmt_s(r.baseline)}{r.baseline_mark} | "
                      f"{_fmt_s(r.candidate)} | {ratio} | {r.target} | {met} |")
-    return "\n".join(lines), [f"[{i + 1}] {n}" for i, n in enumerate(notes)]
+    return "\n".join(lines), [f"[^{i + 1}]: {n}" for i, n in enumerate(notes)]
 
 
 def _machine() -> str:

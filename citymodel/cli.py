@@ -145,6 +145,16 @@ def _cmd_accounts(args) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``citymodel`` command and its sub-commands.
+
+    Sub-commands: ``info``, ``demo``, ``build``, ``sensitivity``, ``replicate`` and
+    ``accounts`` (``citymodel COMMAND --help`` lists the options of each).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose errors print one line and exit with code 2.
+    """
     p = _Parser(prog="citymodel", description="Composite city indices and the robustness of their rankings.")
     p.add_argument("--version", action="version", version=f"citymodel {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -222,6 +232,24 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``citymodel`` command line (the console-script entry point).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success, 1 for an error in the user's input (a one-line message on
+        stderr), 2 for bad arguments.
+
+    Examples
+    --------
+    >>> main(["info"])  # doctest: +SKIP
+    0
+    """
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
