@@ -180,6 +180,7 @@ def test_stats_only_mode_equals_full_mode(panel):
     lean = run_uncertainty(da, fw, space, 16, seed=1, keep="stats", chunk=16)
     assert lean.runs is None
     xr.testing.assert_allclose(full.stats, lean.stats.drop_vars("failure"))
+    np.testing.assert_array_equal(full.runs["R_S"].values, full.stats["R_S"].values)
 
 
 def test_failing_scenarios_are_recorded_not_fatal(panel):
@@ -293,3 +294,22 @@ def test_spearman_per_scenario_equals_scipy_with_gaps(seed):
     for i in range(6):
         ok = ~np.isnan(S[i])
         np.testing.assert_allclose(got[i], sps.spearmanr(S[i, ok], nominal[ok]).statistic, rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.0, 1.0]), st.sampled_from(["min", "max"]))
+def test_spearman_reusing_the_scenario_ranks_equals_scipy(seed, rounding, ties):
+    """Rows without ties reuse the engine's ranks (d^2 formula when the nominal is tie-free too)."""
+    from scipy import stats as sps
+
+    from citymodel.uncertainty.stats import spearman_per_scenario
+
+    rng = np.random.default_rng(seed)
+    nominal = rng.normal(size=15)
+    if rounding:  # ties in the nominal ranking: the Pearson-of-ranks branch
+        nominal = np.round(nominal)
+    S = nominal + rng.normal(scale=0.7, size=(8, 15))
+    S[0, :2] = 5.0  # a tied row: ranked again with average ties
+    got = spearman_per_scenario(S, nominal, ranks=rank_kernel(S, ties=ties), ties=ties)
+    want = [sps.spearmanr(S[i], nominal).statistic for i in range(8)]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

@@ -380,6 +380,7 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
     if keep == "full":
         S, R, T = (np.concatenate([p[i] for p in parts]) for i in range(3))
         runs = _runs_dataset(prep, bound.decode(U), U, S, R, T, reasons)
+        runs["R_S"] = ("scenario", stats["R_S"].values)  # as in run_sensitivity's runs
     else:
         stats["failure"] = ("scenario", reasons)
     _warn_failures(n_failed, n, reasons)

@@ -66,7 +66,12 @@ def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray, *,
         free = full & (R.sum(axis=1) == M * (M + 1) / 2)
         if free.any():
             a = R[free]
-            out[free] = _pearson_rows(a, np.broadcast_to(nominal_avg, a.shape), np.ones(a.shape, dtype=bool))
+            if np.array_equal(np.sort(nominal_avg), np.arange(1.0, M + 1.0)):
+                # both rankings are permutations of 1..M: rho = 1 - 6 sum d^2 / (M (M^2 - 1))
+                dev = a - nominal_avg
+                out[free] = 1.0 - 6.0 * np.einsum("sc,sc->s", dev, dev) / (M * (M * M - 1.0)) if M > 2 else np.nan
+            else:
+                out[free] = _pearson_rows(a, np.broadcast_to(nominal_avg, a.shape), np.ones(a.shape, dtype=bool))
             full = full & ~free
     if full.any():  # common case: the nominal ranking is computed once
         a = rk.rank(S[full], ties="average")
