@@ -313,3 +313,19 @@ def test_spearman_reusing_the_scenario_ranks_equals_scipy(seed, rounding, ties):
     got = spearman_per_scenario(S, nominal, ranks=rank_kernel(S, ties=ties), ties=ties)
     want = [sps.spearmanr(S[i], nominal).statistic for i in range(8)]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_merging_chunk_accumulators_equals_updating_in_order():
+    from citymodel.uncertainty.stats import ChunkStats
+
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(30, 7))
+    ranks = rank_kernel(scores)
+    stats_of = ChunkStats(ranks[0], scores[0], 0, None, (3,), "min")
+    direct, merged = stats_of.new(), stats_of.new()
+    for a in (0, 11, 23):
+        direct.update(scores[a:a + 12][:30 - a], ranks[a:a + 12][:30 - a])
+        merged.merge(stats_of((scores[a:a + 12][:30 - a], ranks[a:a + 12][:30 - a], None, np.array([""])))[0])
+    xr.testing.assert_identical(direct.result(list("abcdefg")), merged.result(list("abcdefg")))
+    with pytest.raises(ValueError, match="cannot merge"):
+        merged.merge(ChunkStats(ranks[0, :5], scores[0, :5], 0, None, (3,), "min").new())

@@ -133,8 +133,13 @@ def test_dask_scheduler_is_bitwise_identical_to_in_memory():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         dsk = run_uncertainty(da, fw, space, 64, seed=9, chunk=16, scheduler="dask", client=client)
+        # keep="stats": workers return chunk statistics, merged in order on the client
+        lean_mem = run_uncertainty(da, fw, space, 64, seed=9, chunk=16, keep="stats")
+        lean_dsk = run_uncertainty(da, fw, space, 64, seed=9, chunk=16, keep="stats", scheduler="dask",
+                                   client=client)
         sa_mem = run_sensitivity(da, fw, space, 8, seed=9, bootstrap=10, chunk=16)
         sa_dsk = run_sensitivity(da, fw, space, 8, seed=9, bootstrap=10, chunk=16, scheduler="dask", client=client)
     xr.testing.assert_identical(mem.runs, dsk.runs)
     xr.testing.assert_identical(mem.stats, dsk.stats)
+    xr.testing.assert_identical(lean_mem.stats, lean_dsk.stats)
     xr.testing.assert_identical(sa_mem.indices, sa_dsk.indices)

@@ -31,7 +31,7 @@ from ..spec import IndexSpec
 from .sampling import latin_hypercube, monte_carlo, saltelli_design, sobol_qmc
 from .sobol import SobolResult, convergence, sobol_indices
 from .space import BoundSpace, ScenarioSpace
-from .stats import RankAccumulator, rank_shift_per_scenario
+from .stats import ChunkStats, RankAccumulator, rank_shift_per_scenario
 
 __all__ = ["run_uncertainty", "run_sensitivity", "evaluate", "run_chunks", "chunk_size", "parse_memory",
            "UncertaintyResult",
@@ -178,14 +178,19 @@ def chunk_size(n_cities: int, framework: Framework, max_memory: str | int = "1GB
     return int(max(1, min(65536, 0.75 * parse_memory(max_memory) // per)))
 
 
-def _chunk_task(run, prep, bound, U_chunk):
-    """One chunk evaluated in full (the unit of work of the dask scheduler)."""
-    return next(run(prep, bound, U_chunk, chunk=len(U_chunk)))
+def _chunk_task(run, prep, bound, U_chunk, post=None):
+    """One chunk evaluated in full (the unit of work of the dask scheduler), then ``post(chunk)``."""
+    out = next(run(prep, bound, U_chunk, chunk=len(U_chunk)))
+    return out if post is None else post(out)
 
 
 def run_chunks(run, prep, bound, U, *, chunk: int, progress: bool = False, scheduler: str = "sync",
-               client=None):
-    """Yield the evaluated chunks of ``U`` in order, in memory or as dask tasks."""
+               client=None, post=None):
+    """Yield the evaluated chunks of ``U`` in order, in memory or as dask tasks.
+
+    ``post`` (dask only) is applied to each chunk on the worker, e.g. :class:`ChunkStats` to
+    send back statistics instead of the chunk's arrays; the sync scheduler ignores it.
+    """
     if scheduler not in ("sync", "dask"):
         raise unknown_name("scheduler", scheduler, ("sync", "dask"))
     if scheduler == "sync":
@@ -207,13 +212,13 @@ def run_chunks(run, prep, bound, U, *, chunk: int, progress: bool = False, sched
     try:
         prep_f, bound_f = client.scatter([prep, bound], broadcast=True)
         starts = range(0, len(U), chunk)
-        futures = [client.submit(_chunk_task, run, prep_f, bound_f, U[a:a + chunk], pure=False)
+        futures = [client.submit(_chunk_task, run, prep_f, bound_f, U[a:a + chunk], post, pure=False)
                    for a in starts]
         for fut in futures:  # in order: identical accumulation to the in-memory run
             out = fut.result()
             fut.release()
             if bar is not None:
-                bar.update(len(out[3]))
+                bar.update(len(out[-1]))
             yield out
     finally:
         if bar is not None:
@@ -361,19 +366,26 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
             f"{max((f.n_levels or 0) for f in bound.space.factors)} levels); use at least {bound.space.min_runs()}"
         )
     U = SAMPLERS[sampler](n, bound.space.d, seed=seed)
-    acc = RankAccumulator(prep.nominal_rank, prep.nominal_score,
-                          n_tiers=len(prep.tier_labels or ()), nominal_tier=prep.nominal_tier, top_k=top_k,
-                          ties=prep.spec.ties)
+    stats_of = ChunkStats(prep.nominal_rank, prep.nominal_score, len(prep.tier_labels or ()),
+                          prep.nominal_tier, tuple(top_k), prep.spec.ties)
+    acc = stats_of.new()
+    # on dask with keep="stats", workers send back chunk statistics, not (scenario, city) arrays
+    post = stats_of if (scheduler == "dask" and keep == "stats") else None
     parts = []
     n_failed, reasons_all = 0, []
     chunk = chunk or chunk_size(len(prep.cities), prep.framework, max_memory)
-    for S, R, T, reasons in run_chunks(run, prep, bound, U, chunk=chunk, progress=progress,
-                                       scheduler=scheduler, client=client):
-        acc.update(S, R, T if prep.tier_labels is not None else None)
+    for out in run_chunks(run, prep, bound, U, chunk=chunk, progress=progress,
+                          scheduler=scheduler, client=client, post=post):
+        if post is not None:
+            part, reasons = out
+            acc.merge(part)
+        else:
+            S, R, T, reasons = out
+            acc.update(S, R, T if prep.tier_labels is not None else None)
+            if keep == "full":
+                parts.append((S, R, T))
         n_failed += int((reasons != "").sum())
         reasons_all.append(reasons)
-        if keep == "full":
-            parts.append((S, R, T))
     reasons = np.concatenate(reasons_all)
     stats = _with_city_coords(acc.result(prep.cities, prep.tier_labels), prep)
     runs = None

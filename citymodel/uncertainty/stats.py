@@ -16,13 +16,14 @@ per city gives *exact* quantiles; :class:`RankAccumulator` keeps those counts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 from ..methods import rank as rk
 
-__all__ = ["RankAccumulator", "rank_shift_per_scenario", "spearman_per_scenario", "QUANTILES"]
+__all__ = ["RankAccumulator", "ChunkStats", "rank_shift_per_scenario", "spearman_per_scenario", "QUANTILES"]
 
 #: Quantiles reported per city.
 QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
@@ -160,6 +161,21 @@ class RankAccumulator:
         self.rs.append(rank_shift_per_scenario(ranks, self.nominal_rank))
         self.rho.append(spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
 
+    def merge(self, other: RankAccumulator) -> None:
+        """Add the counts and sums of ``other`` (a chunk's accumulator built with the same settings).
+
+        Merging a fresh accumulator that saw one chunk gives bitwise the same state as calling
+        :meth:`update` with that chunk here (0 + x = x), so partial statistics computed on dask
+        workers and merged in order equal the in-memory run.
+        """
+        if other.M != self.M or other.top_k != self.top_k or other.tiers.shape != self.tiers.shape:
+            raise ValueError("cannot merge rank accumulators of different cities, top-k or tiers")
+        for name in ("count", "sum", "sumsq", "hist", "score_sum", "score_sumsq", "score_count", "topk",
+                     "tiers", "tier_changed"):
+            getattr(self, name).__iadd__(getattr(other, name))
+        self.rs.extend(other.rs)
+        self.rho.extend(other.rho)
+
     def quantiles(self) -> dict[str, np.ndarray]:
         """Exact type-7 quantiles of each city's ranks from the half-rank histogram.
 
@@ -232,3 +248,30 @@ class RankAccumulator:
         ds["mean"].attrs["description"] = "mean rank over scenarios (1 = best)"
         ds["R_S"].attrs["description"] = "mean absolute rank shift vs nominal per scenario (Handbook eq. 38)"
         return ds
+
+
+@dataclass(frozen=True)
+class ChunkStats:
+    """Turns an evaluated chunk into (its RankAccumulator, failure reasons), e.g. on a dask worker.
+
+    Workers then send back counts and sums (O(cities^2) for the rank histogram) instead of the
+    chunk's (scenario, city) arrays; :meth:`RankAccumulator.merge` folds them in order.
+    """
+
+    nominal_rank: np.ndarray
+    nominal_score: np.ndarray
+    n_tiers: int
+    nominal_tier: np.ndarray | None
+    top_k: tuple
+    ties: str | None
+
+    def new(self) -> RankAccumulator:
+        """An empty accumulator with these settings."""
+        return RankAccumulator(self.nominal_rank, self.nominal_score, n_tiers=self.n_tiers,
+                               nominal_tier=self.nominal_tier, top_k=self.top_k, ties=self.ties)
+
+    def __call__(self, chunk: tuple) -> tuple:
+        S, R, T, reasons = chunk
+        acc = self.new()
+        acc.update(S, R, T if self.n_tiers else None)
+        return acc, reasons
