@@ -148,7 +148,7 @@ def test_format_table_numbers_notes_once_and_marks_failures():
             bench.Row("b", "3 x 4", None, 2.0, None, "<= 1.5 GB", False, ["note one", "note two"],
                       ratio_text="1.70 GB RSS")]
     table, notes = bench.format_table(rows)
-    assert notes == ["[1] note one", "[2] note two"]
+    assert notes == ["[^1]: note one", "[^2]: note two"]
     lines = table.splitlines()
-    assert lines[2].startswith("| a [1] |") and "100.0x" in lines[2] and lines[2].endswith("| yes |")
-    assert lines[3].startswith("| b [1][2] |") and "1.70 GB RSS" in lines[3] and "**no**" in lines[3]
+    assert lines[2].startswith("| a [^1] |") and "100.0x" in lines[2] and lines[2].endswith("| yes |")
+    assert lines[3].startswith("| b [^1][^2] |") and "1.70 GB RSS" in lines[3] and "**no**" in lines[3]
