@@ -43,6 +43,8 @@ __all__ = ["evaluate_vectorized", "BATCHED_WEIGHTS"]
 #: Weighting schemes evaluated as one batched kernel call over scenarios.
 BATCHED_WEIGHTS = {"meta", "equal", "user", "entropy", "critic", "cv", "std"}
 _NAMED = ("arithmetic", "geometric", "harmonic", "generalised", "topsis")
+_BATCHED_FN = {"entropy": wts.entropy_weights, "critic": wts.critic_weights,
+               "cv": wts.cv_weights, "std": wts.std_weights}
 
 
 def _prep_key(spec: IndexSpec, keep: np.ndarray) -> tuple:
@@ -81,9 +83,7 @@ def _batch_weights(step, Xk: np.ndarray, fw, node: str, kids: list[str], rows, p
     if np.isnan(Xk).any():  # the reference raises the explanatory DataError; let it
         raise ValueError("missing values under data-driven weights")
     Xw = Xk if rows is None else np.take_along_axis(Xk, rows[:, :, None], axis=1)
-    fn = {"entropy": wts.entropy_weights, "critic": wts.critic_weights,
-          "cv": wts.cv_weights, "std": wts.std_weights}[m]
-    return np.broadcast_to(fn(Xw, indicators=kids, **p), (S, len(kids)))
+    return np.broadcast_to(_BATCHED_FN[m](Xw, indicators=kids, **p), (S, len(kids)))
 
 
 def _evaluate_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot: np.ndarray | None,
@@ -178,10 +178,6 @@ def _combine(*keys: np.ndarray | None) -> np.ndarray | None:
     if len(ks) == 1:
         return ks[0]
     return np.unique(np.stack(ks, axis=1), axis=0, return_inverse=True)[1].ravel()
-
-
-_BATCHED_FN = {"entropy": wts.entropy_weights, "critic": wts.critic_weights,
-               "cv": wts.cv_weights, "std": wts.std_weights}
 
 
 def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound, S: int,
