@@ -270,8 +270,12 @@ class SobolResult:
 # ----------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------
-def _check_outputs(Y, design: SaltelliDesign) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Return Y as float (runs, K) and the output shape; raise DataError on bad input."""
+def _check_outputs(Y, design: SaltelliDesign) -> tuple[np.ndarray, tuple[int, ...], np.ndarray]:
+    """Return Y as float (runs, K), the output shape and Y's column sums (K,).
+
+    Raises DataError on bad input. A finite column sum proves its column finite (NaN and Inf
+    propagate through a sum), so the cell-by-cell check runs only when a sum is not finite.
+    """
     if not isinstance(design, SaltelliDesign):
         raise SpecError(
             f"design must be a SaltelliDesign (from saltelli_design), got {type(design).__name__}"
@@ -289,8 +293,10 @@ def _check_outputs(Y, design: SaltelliDesign) -> tuple[np.ndarray, tuple[int, ..
     out_shape = tuple(Y.shape[1:])
     if 0 in out_shape:
         raise DataError(f"model outputs have an empty output axis (shape {Y.shape})")
-    bad = ~np.isfinite(Y)
-    if bad.any():
+    K = int(np.prod(out_shape)) if out_shape else 1
+    col_sum = Y.reshape(design.runs, K).sum(axis=0)
+    if not np.isfinite(col_sum).all() and not np.isfinite(Y).all():
+        bad = ~np.isfinite(Y)
         idx = np.argwhere(bad)[0]
         where = f"run {int(idx[0])}" + (f", output {tuple(int(i) for i in idx[1:])}"
                                          if out_shape else "")
@@ -298,8 +304,7 @@ def _check_outputs(Y, design: SaltelliDesign) -> tuple[np.ndarray, tuple[int, ..
             f"model outputs contain NaN/Inf at {where}; Sobol' estimators need every run -- fix "
             "the failing scenario or drop that output"
         )
-    K = int(np.prod(out_shape)) if out_shape else 1
-    return Y.reshape(design.runs, K), out_shape
+    return Y.reshape(design.runs, K), out_shape, col_sum
 
 
 def _valid_quantile(x: np.ndarray, q: float) -> np.ndarray:
@@ -454,7 +459,7 @@ def sobol_indices(
         raise SpecError(f"conf must be a number in (0, 1), got {conf!r}") from None
     if not 0.0 < conf < 1.0:
         raise SpecError(f"conf must be in (0, 1) (e.g. 0.95), got {conf}")
-    Y2, out_shape = _check_outputs(Y, design)
+    Y2, out_shape, col_sum = _check_outputs(Y, design)
     if second_order is None:
         second_order = design.second_order
     elif second_order and not design.second_order:
@@ -468,47 +473,58 @@ def sobol_indices(
 
     N, d = design.N, design.d
     K = Y2.shape[1]
-    yA, yB, _, _ = design.split(Y2)
+    yA, yB, yAB, yBA = design.split(Y2)  # views of the caller's values: never written to
     ab = np.concatenate([yA, yB])
     const = np.ptp(ab, axis=0) <= _CONST_RTOL * np.abs(ab).max(axis=0)
 
+    # Standardisation. Every index is a ratio of two quantities that scale with the square of
+    # Y's scale, so SALib's division by sd cancels and only its centring matters (the Saltelli
+    # 2010 first-order term y_B (y_AB - y_A) is not shift invariant). Centring a (2N, K) copy
+    # instead of standardising all runs saves two passes over Y.
     if standardise == "salib":
-        sd = Y2.std(axis=0)
-        Y2 = Y2 - Y2.mean(axis=0)  # new array: the caller's Y is never modified
-        Y2 /= np.where(sd > 0, sd, 1.0)
+        centre = col_sum / Y2.shape[0]
     elif standardise == "centre":
-        Y2 = Y2 - ab.mean(axis=0)
+        centre = ab.mean(axis=0)
+    else:
+        centre = None
+    if centre is not None:
+        ab -= centre
     ddof = 1 if standardise == "none" else 0
-    yA, yB, yAB, yBA = design.split(Y2)
-    yA, yB = yA.copy(), yB.copy()
-    ab = np.concatenate([yA, yB])
+    yAc, yBc = ab[:N], ab[N:]  # centred y_A, y_B
     with np.errstate(divide="ignore", invalid="ignore"):
         V = ab.var(axis=0, ddof=ddof)
 
-    # Row terms, shape (d, N, K): every estimator is a function of row means, which lets the
-    # bootstrap use a count matrix W (replicates x N): resampled mean = W @ terms / N.
-    # Built in place to keep the peak memory near 2-3 x the size of Y.
+    # Row terms in one (N, 2 + 2d, K) array: [V sums (2) | first-order (d) | total (d)]. Every
+    # estimator is a function of row means, so the bootstrap is one product with a count
+    # matrix W (replicates x N): resampled means = W @ terms / N.
+    P = d * (d - 1) // 2 if second_order else 0
+    M = np.empty((N, 2 + 2 * d, K))
+    T1, TT = M[:, 2:2 + d], M[:, 2 + d:]
+    np.subtract(np.moveaxis(yAB, 0, 1), yA[:, None], out=TT)
     if estimator == "saltelli2010":
-        T1 = yAB - yA
-        T1 *= yB
+        np.multiply(TT, yBc[:, None], out=T1)
     else:
-        T1 = yAB - yB
+        np.subtract(np.moveaxis(yAB, 0, 1), yB[:, None], out=T1)
         np.square(T1, out=T1)
         T1 *= 0.5
-    TT = yAB - yA
-    np.square(TT, out=TT)
-    TT *= 0.5
-    yAyB = yA * yB if second_order else None
-    if not second_order:
-        del Y2, yAB, yBA  # only the term arrays are needed from here on
+    np.square(TT, out=TT)  # 2 x the Jansen total-order term (the 1/2 is applied with V)
+    if bootstrap:
+        # centred on their own mean for a stable V = mean(y^2) - mean(y)^2 per replicate
+        abm = ab - ab.mean(axis=0)
+        np.add(abm[:N], abm[N:], out=M[:, 0])
+        np.square(abm, out=abm)
+        np.add(abm[:N], abm[N:], out=M[:, 1])
+        del abm
 
     def t2(j: int) -> np.ndarray:
-        """Second-order row terms for pairs (j, k), k > j: shape (d - j - 1, N, K)."""
+        """Second-order row terms for pairs (j, k), k > j: shape (N, d - j - 1, K)."""
         if estimator == "saltelli2010":
-            out = yAB[j + 1:] * yBA[j]
-            out -= yAyB
+            c = 0.0 if centre is None else centre
+            out = np.moveaxis(yAB[j + 1:], 0, 1) - c
+            out *= (yBA[j] - c)[:, None]
+            out -= (yAc * yBc)[:, None]
             return out
-        out = yAB[j + 1:] - yBA[j]
+        out = np.moveaxis(yAB[j + 1:], 0, 1) - yBA[j][:, None]
         np.square(out, out=out)
         out *= 0.5
         return out
@@ -517,13 +533,13 @@ def sobol_indices(
         return m / v if estimator == "saltelli2010" else 1.0 - m / v
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        S1 = s1_from(T1.mean(axis=1), V)
-        ST = TT.mean(axis=1) / V
+        S1 = s1_from(T1.mean(axis=0), V)
+        ST = TT.mean(axis=0) / (2 * V)
         S2 = None
         if second_order:
             S2 = np.full((d, d, K), np.nan)
             for j in range(d - 1):
-                vc = s1_from(t2(j).mean(axis=1), V)
+                vc = s1_from(t2(j).mean(axis=0), V)
                 S2[j, j + 1:] = vc - S1[j] - S1[j + 1:]
 
     nan_fill = np.nan if constant_output == "nan" else 0.0
@@ -536,17 +552,13 @@ def sobol_indices(
     if bootstrap:
         rng = np.random.default_rng(seed)
         R = bootstrap
-        P = d * (d - 1) // 2 if second_order else 0
         B1 = np.empty((R, d, K))
         BT = np.empty((R, d, K))
         B2 = np.empty((R, P, K)) if second_order else None
         degen = np.zeros((R, K), dtype=bool)
-        # centred copies for a stable V = mean(y^2) - mean(y)^2 per replicate
-        mu = ab.mean(axis=0)
-        yAc, yBc = yA - mu, yB - mu
-        TV = np.concatenate([yAc + yBc, yAc**2 + yBc**2], axis=1)  # (N, 2K)
-        ncols = 2 * K + 2 * d * K + P * K
-        per_chunk = max(1, _CHUNK_BYTES // (8 * (N + 2 * ncols)))
+        M2 = M.reshape(N, -1)  # a view: M is contiguous
+        ncols = M2.shape[1] + P * K
+        per_chunk = max(1, _CHUNK_BYTES // (8 * (N + ncols)))
         fix_V = bootstrap_method == "coinr"
         pair_start = np.concatenate([[0], np.cumsum(np.arange(d - 1, 0, -1))]).astype(int)
         b = 0
@@ -555,24 +567,24 @@ def sobol_indices(
                 W = _counts(block[c0:c0 + per_chunk], N)
                 r = W.shape[0]
                 sl = slice(b, b + r)
+                means = (W @ M2).reshape(r, 2 + 2 * d, K)
+                means /= N
                 if fix_V:
                     Vb = np.broadcast_to(V, (r, K))
                     bad = np.zeros((r, K), dtype=bool)
                 else:
-                    mv = (W @ TV) / (2 * N)
-                    m1, m2 = mv[:, :K], mv[:, K:]
+                    m1, m2 = means[:, 0] / 2, means[:, 1] / 2
                     Vb = m2 - m1**2
                     bad = Vb <= 64 * np.finfo(float).eps * m2
                     if ddof:
                         Vb = Vb * (2 * N / (2 * N - 1))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    # W (r, N) @ T (d, N, K) -> (d, r, K); stored as (r, d, K)
-                    s1b = s1_from(np.moveaxis(W @ T1, 0, 1) / N, Vb[:, None, :])
+                    s1b = s1_from(means[:, 2:2 + d], Vb[:, None, :])
                     B1[sl] = s1b
-                    BT[sl] = np.moveaxis(W @ TT, 0, 1) / N / Vb[:, None, :]
+                    np.divide(means[:, 2 + d:], 2 * Vb[:, None, :], out=BT[sl])
                     if second_order:
                         for j in range(d - 1):
-                            m = np.moveaxis(W @ t2(j), 0, 1) / N
+                            m = np.moveaxis(W @ np.moveaxis(t2(j), 0, 1), 0, 1) / N
                             B2[sl, pair_start[j]:pair_start[j + 1]] = (
                                 s1_from(m, Vb[:, None, :]) - s1b[:, j, None, :] - s1b[:, j + 1:]
                             )
@@ -680,7 +692,7 @@ def convergence(
     >>> ds["N"].values.tolist(), ds["S1"].dims
     ([8, 16, 32, 64], ('N', 'factor'))
     """
-    Y2, out_shape = _check_outputs(Y, design)
+    Y2, out_shape, _ = _check_outputs(Y, design)
     Y2 = Y2.reshape((design.runs, *out_shape))
     if Ns is None:
         Ns = [1 << k for k in range(3, 64) if (1 << k) < design.N] + [design.N]
