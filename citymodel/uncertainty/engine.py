@@ -31,7 +31,7 @@ from ..spec import IndexSpec
 from .sampling import latin_hypercube, monte_carlo, saltelli_design, sobol_qmc
 from .sobol import SobolResult, convergence, sobol_indices
 from .space import BoundSpace, ScenarioSpace
-from .stats import ChunkStats, RankAccumulator, rank_shift_per_scenario
+from .stats import ChunkStats, chunk_reasons, rank_shift_per_scenario
 
 __all__ = ["run_uncertainty", "run_sensitivity", "evaluate", "run_chunks", "chunk_size", "parse_memory",
            "UncertaintyResult",
@@ -102,8 +102,11 @@ def fill_reference(prep: _Prepared, scenarios, rows, S, R, T, reasons) -> None:
 
 
 def evaluate(prep: _Prepared, bound: BoundSpace, U: np.ndarray, *, progress: bool = False,
-             chunk: int = 256):
-    """Evaluate the scenarios of the rows of ``U``; yields chunks of (scores, ranks, tiers, reasons)."""
+             chunk: int = 256, compact: bool = False):
+    """Evaluate the scenarios of the rows of ``U``; yields chunks of (scores, ranks, tiers, reasons).
+
+    ``compact`` is accepted for symmetry with the vectorised engine and ignored.
+    """
     n = U.shape[0]
     bar = None
     if progress:
@@ -178,23 +181,25 @@ def chunk_size(n_cities: int, framework: Framework, max_memory: str | int = "1GB
     return int(max(1, min(65536, 0.75 * parse_memory(max_memory) // per)))
 
 
-def _chunk_task(run, prep, bound, U_chunk, post=None):
+def _chunk_task(run, prep, bound, U_chunk, post=None, compact=False):
     """One chunk evaluated in full (the unit of work of the dask scheduler), then ``post(chunk)``."""
-    out = next(run(prep, bound, U_chunk, chunk=len(U_chunk)))
+    out = next(run(prep, bound, U_chunk, chunk=len(U_chunk), compact=compact))
     return out if post is None else post(out)
 
 
 def run_chunks(run, prep, bound, U, *, chunk: int, progress: bool = False, scheduler: str = "sync",
-               client=None, post=None):
+               client=None, post=None, compact: bool = False):
     """Yield the evaluated chunks of ``U`` in order, in memory or as dask tasks.
 
     ``post`` (dask only) is applied to each chunk on the worker, e.g. :class:`ChunkStats` to
     send back statistics instead of the chunk's arrays; the sync scheduler ignores it.
+    ``compact`` lets the vectorised engine yield :class:`~.stats.SortedChunk` objects (enough
+    for the statistics, no rank matrix) instead of (scores, ranks, tiers, reasons) tuples.
     """
     if scheduler not in ("sync", "dask"):
         raise unknown_name("scheduler", scheduler, ("sync", "dask"))
     if scheduler == "sync":
-        yield from run(prep, bound, U, progress=progress, chunk=chunk)
+        yield from run(prep, bound, U, progress=progress, chunk=chunk, compact=compact)
         return
     try:
         from distributed import Client, LocalCluster
@@ -212,13 +217,13 @@ def run_chunks(run, prep, bound, U, *, chunk: int, progress: bool = False, sched
     try:
         prep_f, bound_f = client.scatter([prep, bound], broadcast=True)
         starts = range(0, len(U), chunk)
-        futures = [client.submit(_chunk_task, run, prep_f, bound_f, U[a:a + chunk], post, pure=False)
-                   for a in starts]
+        futures = [client.submit(_chunk_task, run, prep_f, bound_f, U[a:a + chunk], post, compact,
+                                 pure=False) for a in starts]
         for fut in futures:  # in order: identical accumulation to the in-memory run
             out = fut.result()
             fut.release()
             if bar is not None:
-                bar.update(len(out[-1]))
+                bar.update(len(out[-1]) if post is not None else len(chunk_reasons(out)))
             yield out
     finally:
         if bar is not None:
@@ -366,8 +371,7 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
             f"{max((f.n_levels or 0) for f in bound.space.factors)} levels); use at least {bound.space.min_runs()}"
         )
     U = SAMPLERS[sampler](n, bound.space.d, seed=seed)
-    stats_of = ChunkStats(prep.nominal_rank, prep.nominal_score, len(prep.tier_labels or ()),
-                          prep.nominal_tier, tuple(top_k), prep.spec.ties)
+    stats_of = _stats_of(prep, top_k)
     acc = stats_of.new()
     # on dask with keep="stats", workers send back chunk statistics, not (scenario, city) arrays
     post = stats_of if (scheduler == "dask" and keep == "stats") else None
@@ -375,15 +379,15 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
     n_failed, reasons_all = 0, []
     chunk = chunk or chunk_size(len(prep.cities), prep.framework, max_memory)
     for out in run_chunks(run, prep, bound, U, chunk=chunk, progress=progress,
-                          scheduler=scheduler, client=client, post=post):
+                          scheduler=scheduler, client=client, post=post, compact=keep == "stats"):
         if post is not None:
             part, reasons = out
             acc.merge(part)
         else:
-            S, R, T, reasons = out
-            acc.update(S, R, T if prep.tier_labels is not None else None)
+            acc.add(out)
+            reasons = chunk_reasons(out)
             if keep == "full":
-                parts.append((S, R, T))
+                parts.append(out[:3])
         n_failed += int((reasons != "").sum())
         reasons_all.append(reasons)
     reasons = np.concatenate(reasons_all)
@@ -399,6 +403,14 @@ def run_uncertainty(data, framework: Framework, space, n: int, *, spec=None, sam
     attrs = _stats_attrs(prep, bound, analysis="uncertainty", engine=engine, n=n, sampler=sampler,
                          seed=str(seed), n_failed=n_failed)
     return UncertaintyResult(stats=stats, runs=runs, attrs=attrs)
+
+
+def _stats_of(prep: _Prepared, top_k) -> ChunkStats:
+    """Settings of the streamed statistics for this nominal build."""
+    t = prep.spec.tiers
+    cut = tuple(dict(t.params)["cutoffs"]) if t.method == "rank_bands" else None
+    return ChunkStats(prep.nominal_rank, prep.nominal_score, len(prep.tier_labels or ()),
+                      prep.nominal_tier, tuple(top_k), prep.spec.ties, cut)
 
 
 def _warn_failures(n_failed: int, n: int, reasons: np.ndarray) -> None:
@@ -485,9 +497,7 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     ], compat="override")
     conv = convergence(rs[idx], sub, bootstrap=0) if with_convergence and sub.N >= 16 else None
     ab = design.ab_rows()
-    acc = RankAccumulator(prep.nominal_rank, prep.nominal_score, n_tiers=len(prep.tier_labels or ()),
-                          nominal_tier=prep.nominal_tier, top_k=top_k,
-                          ties=prep.spec.ties)
+    acc = _stats_of(prep, top_k).new()
     acc.update(S[ab], R[ab], T[ab] if prep.tier_labels is not None else None)
     stats = _with_city_coords(acc.result(prep.cities, prep.tier_labels), prep).rename(scenario="ab_run")
     runs = _runs_dataset(prep, bound.decode(U), U, S, R, T, reasons)

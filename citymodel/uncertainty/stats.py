@@ -23,10 +23,15 @@ import xarray as xr
 
 from ..methods import rank as rk
 
-__all__ = ["RankAccumulator", "ChunkStats", "rank_shift_per_scenario", "spearman_per_scenario", "QUANTILES"]
+__all__ = ["RankAccumulator", "ChunkStats", "SortedChunk", "chunk_reasons", "scatter_count",
+           "rank_shift_per_scenario", "spearman_per_scenario", "QUANTILES"]
 
 #: Quantiles reported per city.
 QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
+
+
+#: Ties rules whose ranks sum to M(M+1)/2 only when there are no ties.
+_SUM_TIES = ("min", "max", "dense")
 
 
 def rank_shift_per_scenario(ranks: np.ndarray, nominal: np.ndarray) -> np.ndarray:
@@ -51,8 +56,9 @@ def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray, *,
 
     Pearson correlation of average-tie ranks; cities with a missing score in a scenario are
     left out of that scenario's correlation (both rankings are then recomputed without them).
-    ``ranks`` computed with ``ties`` "min" or "max" are reused for complete rows without ties
-    (their rank sum is then exactly M(M+1)/2, where average ranks equal them), saving a sort.
+    ``ranks`` computed with ``ties`` "min", "max" or "dense" are reused for complete rows
+    without ties (their rank sum is then exactly M(M+1)/2, where average ranks equal them),
+    saving a sort.
     """
     S = np.atleast_2d(np.asarray(scores, dtype=float))
     nominal_scores = np.asarray(nominal_scores, dtype=float)
@@ -62,7 +68,7 @@ def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray, *,
     part = ~full
     M = S.shape[1]
     nominal_avg = rk.rank(nominal_scores, ties="average") if full.any() else None
-    if ranks is not None and ties in ("min", "max") and full.any():
+    if ranks is not None and ties in _SUM_TIES and full.any():
         R = np.atleast_2d(ranks)
         free = full & (R.sum(axis=1) == M * (M + 1) / 2)
         if free.any():
@@ -85,8 +91,64 @@ def spearman_per_scenario(scores: np.ndarray, nominal_scores: np.ndarray, *,
     return out
 
 
+try:  # the C++ loop behind scipy.sparse's COO -> dense conversion: B[i, j] += x, no zeroing
+    from scipy.sparse._sparsetools import coo_todense as _coo_todense
+except ImportError:  # pragma: no cover - private scipy API; np.add.at gives the same counts
+    _coo_todense = None
+
+_ONES = np.ones(0, dtype=np.int32)
+
+
+def scatter_count(hist: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+    """``hist[rows[i], cols[i]] += 1`` for every i, repeated pairs counted (in place).
+
+    ``hist`` is a C-contiguous int32 matrix; ``rows`` and ``cols`` are int64 arrays of equal
+    size. Uses scipy's COO-to-dense loop (about twice as fast as ``np.add.at`` on the rank
+    histogram), or ``np.add.at`` where that private scipy function is unavailable.
+    """
+    global _ONES
+    n = rows.size
+    if _ONES.size < n:
+        _ONES = np.ones(n, dtype=np.int32)
+    flat = hist.reshape(-1)
+    if _coo_todense is not None and hist.flags.c_contiguous and hist.dtype == np.int32:
+        _coo_todense(hist.shape[0], hist.shape[1], n, np.ascontiguousarray(rows, dtype=np.int64),
+                     np.ascontiguousarray(cols, dtype=np.int64), _ONES[:n], flat, 0)
+    else:
+        np.add.at(flat, rows * hist.shape[1] + cols, _ONES[:n])
+
+
+@dataclass
+class SortedChunk:
+    """A chunk of evaluated scenarios in compact form, for the streamed statistics.
+
+    Rows ``sorted_rows`` have no near-ties and only finite scores: they are given by their
+    cities in ascending score order (``order``, so the city at position p has rank M - p) and
+    their scores. Every other row (``dense_rows``: near-ties, failures) has full scores, ranks
+    and tier codes. ``keep="stats"`` runs of the vectorised engine produce these; they never
+    materialise a (scenario, city) rank matrix.
+    """
+
+    n: int
+    reasons: np.ndarray
+    sorted_rows: np.ndarray
+    order: np.ndarray
+    scores: np.ndarray
+    dense_rows: np.ndarray
+    S: np.ndarray
+    R: np.ndarray
+    T: np.ndarray | None
+
+
 class RankAccumulator:
-    """Online rank statistics per city (memory O(cities x 2 cities), not O(runs)).
+    """Online rank statistics per city (memory O(cities^2), not O(runs)).
+
+    Every per-city rank statistic (count, mean, sd, quantiles, P(top k), rank-band tiers) is a
+    function of the city's rank histogram, so the histogram is the only per-city rank state:
+    whole ranks in ``hist`` (city, rank - 1) and, only once a half rank (ties ``average``)
+    occurs, half ranks r + 1/2 in ``half`` (city, r - 1). Sums of integers and half-integers
+    are exact in float64, so statistics from the histogram equal those of direct sums bit for
+    bit.
 
     Parameters
     ----------
@@ -97,13 +159,18 @@ class RankAccumulator:
     nominal_tier : array (M,), optional
     top_k : sequence of int
         Report P(rank <= k) for each k.
+    ties : str, optional
+        The scenarios' ties rule (lets Spearman reuse "min"/"max" ranks).
+    rank_cutoffs : sequence of float, optional
+        Tiers are rank bands with these cut-offs (``tier_rank_bands``): tier statistics then
+        come from the histogram and the tier codes passed to :meth:`update` are not needed.
     """
 
     #: Histogram cells per block when computing quantiles (bounds the temporary memory, 32 MB).
     block_cells = 2**22
 
     def __init__(self, nominal_rank, nominal_score, *, n_tiers: int = 0, nominal_tier=None,
-                 top_k: Sequence[int] = (10,), ties: str | None = None):
+                 top_k: Sequence[int] = (10,), ties: str | None = None, rank_cutoffs=None):
         self.ties = ties
         self.nominal_rank = np.asarray(nominal_rank, dtype=float)
         self.nominal_score = np.asarray(nominal_score, dtype=float)
@@ -112,54 +179,109 @@ class RankAccumulator:
         self.top_k = tuple(int(k) for k in top_k)
         self.n_tiers = int(n_tiers)
         self.nominal_tier = None if nominal_tier is None else np.asarray(nominal_tier)
-        self.hist = np.zeros((M, 2 * M), dtype=np.int32)  # bins of 1/2: rank r -> 2r - 2
+        self.rank_cutoffs = None if rank_cutoffs is None else np.asarray(rank_cutoffs, dtype=float)
+        self.hist = np.zeros((M, M), dtype=np.int32)
+        self.half: np.ndarray | None = None
         self._shift = np.where(np.isfinite(self.nominal_score), self.nominal_score, 0.0)
-        self._bin_offset = np.arange(M, dtype=np.int64) * (2 * M) - 2
-        self.count = np.zeros(M, dtype=np.int64)
-        self.sum = np.zeros(M)
-        self.sumsq = np.zeros(M)
         self.score_sum = np.zeros(M)
         self.score_sumsq = np.zeros(M)
         self.score_count = np.zeros(M, dtype=np.int64)
-        self.topk = np.zeros((len(self.top_k), M), dtype=np.int64)
         self.tiers = np.zeros((M, max(self.n_tiers, 1)), dtype=np.int64)
         self.tier_changed = np.zeros(M, dtype=np.int64)
         self.rs: list[np.ndarray] = []
         self.rho: list[np.ndarray] = []
+        # sorted rows: R_S and Spearman from the order directly when the nominal ranking is a
+        # permutation of 1..M (then it equals its own average ranks and d^2 is exact)
+        self._rank_cols: np.ndarray | None = None  # rank - 1 of each position, position-major
+        self._perm = bool(np.array_equal(np.sort(self.nominal_rank), np.arange(1.0, M + 1.0)))
 
+    # ---------------------------------------------------------------- updates
     def update(self, scores: np.ndarray, ranks: np.ndarray, tiers: np.ndarray | None = None) -> None:
         """Add a chunk of scenarios: scores and ranks of shape (S, M), tier codes (S, M)."""
-        scores = np.atleast_2d(scores)
-        ranks = np.atleast_2d(ranks)
-        ok = ~np.isnan(ranks)
-        complete = bool(ok.all())
-        r0 = ranks if complete else np.where(ok, ranks, 0.0)
-        self.count += ok.sum(axis=0) if not complete else ranks.shape[0]
-        self.sum += r0.sum(axis=0)
-        self.sumsq += np.einsum("sc,sc->c", r0, r0)
-        # half-rank bins: rank r of city c -> flat bin c * 2M + 2r - 2 (ranks are whole or half)
-        flat = (2.0 * r0).astype(np.int64)
-        flat += self._bin_offset
-        idx = flat.ravel() if complete else flat[ok]
-        # an int32 array of ones keeps ufunc.at on its fast path (a Python 1 would be cast per item)
-        np.add.at(self.hist.reshape(-1), idx, np.ones(idx.size, dtype=np.int32))
-        sok = ~np.isnan(scores)
-        s0 = np.where(sok, scores - self._shift, 0.0)  # shifted by the nominal: stable variance
-        self.score_count += sok.sum(axis=0)
+        rs, rho = self._update_dense(np.atleast_2d(scores), np.atleast_2d(ranks), tiers)
+        self.rs.append(rs)
+        self.rho.append(rho)
+
+    def add(self, chunk) -> None:
+        """Add an evaluated chunk: a :class:`SortedChunk` or a tuple (scores, ranks, tiers, reasons)."""
+        if not isinstance(chunk, SortedChunk):
+            S, R, T = chunk[:3]
+            self.update(S, R, T if self.n_tiers else None)
+            return
+        rs = np.empty(chunk.n)
+        rho = np.empty(chunk.n)
+        if chunk.dense_rows.size:
+            T = chunk.T if self.n_tiers else None
+            rs[chunk.dense_rows], rho[chunk.dense_rows] = self._update_dense(chunk.S, chunk.R, T)
+        if chunk.sorted_rows.size:
+            rs[chunk.sorted_rows], rho[chunk.sorted_rows] = self._update_sorted(chunk.order, chunk.scores)
+        self.rs.append(rs)
+        self.rho.append(rho)
+
+    def _add_scores(self, scores: np.ndarray, finite: bool = False) -> None:
+        s0 = scores - self._shift  # shifted by the nominal: stable variance
+        if finite:  # known to have no NaN (sorted rows)
+            self.score_count += scores.shape[0]
+        else:
+            sok = ~np.isnan(scores)
+            s0 = np.where(sok, s0, 0.0)
+            self.score_count += sok.sum(axis=0)
         self.score_sum += s0.sum(axis=0)
         self.score_sumsq += np.einsum("sc,sc->c", s0, s0)
-        for i, k in enumerate(self.top_k):
-            self.topk[i] += ((r0 <= k) & ok).sum(axis=0)
-        if tiers is not None and self.n_tiers:
+
+    def _update_dense(self, scores, ranks, tiers) -> tuple[np.ndarray, np.ndarray]:
+        S, M = ranks.shape
+        # city-major: each city's updates land in one row of the histogram (cache friendly)
+        rT = np.ascontiguousarray(ranks.T)
+        ok = ~np.isnan(rT)
+        complete = bool(ok.all())
+        r2 = (2.0 * (rT if complete else np.where(ok, rT, 0.0))).astype(np.int64)
+        city = np.repeat(np.arange(M, dtype=np.int64), S)
+        col = (r2 >> 1) - 1
+        half = (r2 & 1).astype(bool)
+        whole = ok & ~half
+        if complete and not half.any():
+            scatter_count(self.hist, city, col.ravel())
+        else:
+            w = whole.ravel()
+            scatter_count(self.hist, city[w], col.ravel()[w])
+            if half.any():
+                if self.half is None:
+                    self.half = np.zeros((M, M), dtype=np.int32)
+                h = (half & ok).ravel()
+                scatter_count(self.half, city[h], col.ravel()[h])
+        self._add_scores(scores)
+        if tiers is not None and self.n_tiers and self.rank_cutoffs is None:
             t = np.atleast_2d(tiers)
             valid = t >= 0
             nt = self.tiers.shape[1]
-            city = np.broadcast_to(np.arange(self.M), t.shape)
-            np.add.at(self.tiers.reshape(-1), (city * nt + t)[valid], 1)
+            city2 = np.broadcast_to(np.arange(self.M), t.shape)
+            np.add.at(self.tiers.reshape(-1), (city2 * nt + t)[valid], 1)
             if self.nominal_tier is not None:
                 self.tier_changed += (valid & (t != self.nominal_tier[None, :])).sum(axis=0)
-        self.rs.append(rank_shift_per_scenario(ranks, self.nominal_rank))
-        self.rho.append(spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
+        return (rank_shift_per_scenario(ranks, self.nominal_rank),
+                spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
+
+    def _update_sorted(self, order: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows given by their ascending city order (no ties, finite scores): rank = M - position."""
+        S, M = order.shape
+        # position-major: the cities at one position across scenarios are few and nearby
+        if self._rank_cols is None or self._rank_cols.size != S * M:
+            self._rank_cols = np.repeat(np.arange(M - 1, -1, -1, dtype=np.int64), S)
+        scatter_count(self.hist, np.ascontiguousarray(order.T).reshape(-1), self._rank_cols)
+        self._add_scores(scores, finite=True)
+        if not self._perm or self.ties not in _SUM_TIES:
+            # the dense path's arithmetic, so both forms give bitwise the same statistics
+            ranks = np.empty((S, M))
+            np.put(ranks, order + (np.arange(S) * M)[:, None], np.arange(float(M), 0.0, -1.0))
+            return (rank_shift_per_scenario(ranks, self.nominal_rank),
+                    spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
+        dev = np.take(self.nominal_rank, order)
+        dev -= np.arange(float(M), 0.0, -1.0)  # nominal - scenario rank, exact integers
+        rho = (1.0 - 6.0 * np.einsum("sc,sc->s", dev, dev) / (M * (M * M - 1.0)) if M > 2
+               else np.full(S, np.nan))
+        np.abs(dev, out=dev)
+        return dev.sum(axis=1) / M, rho
 
     def merge(self, other: RankAccumulator) -> None:
         """Add the counts and sums of ``other`` (a chunk's accumulator built with the same settings).
@@ -170,51 +292,99 @@ class RankAccumulator:
         """
         if other.M != self.M or other.top_k != self.top_k or other.tiers.shape != self.tiers.shape:
             raise ValueError("cannot merge rank accumulators of different cities, top-k or tiers")
-        for name in ("count", "sum", "sumsq", "hist", "score_sum", "score_sumsq", "score_count", "topk",
-                     "tiers", "tier_changed"):
+        for name in ("hist", "score_sum", "score_sumsq", "score_count", "tiers", "tier_changed"):
             getattr(self, name).__iadd__(getattr(other, name))
+        if other.half is not None:
+            if self.half is None:
+                self.half = np.zeros_like(other.half)
+            self.half += other.half
         self.rs.extend(other.rs)
         self.rho.extend(other.rho)
 
-    def quantiles(self) -> dict[str, np.ndarray]:
-        """Exact type-7 quantiles of each city's ranks from the half-rank histogram.
+    # ---------------------------------------------------------------- statistics
+    def _binned(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Counts of cities a..b-1 and the rank value of each bin (half ranks interleaved)."""
+        if self.half is None:
+            return self.hist[a:b], np.arange(1.0, self.M + 1.0)
+        out = np.empty((b - a, 2 * self.M), dtype=np.int32)
+        out[:, 0::2], out[:, 1::2] = self.hist[a:b], self.half[a:b]
+        return out, (np.arange(2 * self.M) + 2) / 2.0
+
+    def _summaries(self) -> dict[str, np.ndarray]:
+        """Per city, from the histogram in one blocked pass: count, sum and sum of squares of the
+        ranks, P(rank <= k) counts, tier counts, tier changes and the type-7 quantiles.
 
         The k-th order statistic (0-based) of city c lies in the first bin whose cumulative count
         exceeds k. Offsetting each city's cumulative counts by ``c * (n + 1)`` makes a block of
         cities one ascending sequence, searched once for all of them (blocks bound the memory).
         """
-        nb = 2 * self.M
-        values = (np.arange(nb) + 2) / 2.0
-        big = int(self.count.max(initial=0)) + 1
-        h = {name: (self.count - 1) * p for name, p in QUANTILES.items()}
-        lo = {name: np.floor(v).astype(np.int64) for name, v in h.items()}
-        stats = {name: np.empty((2, self.M)) for name in QUANTILES}
+        M = self.M
+        nb = 2 * M if self.half is not None else M
+        out = {"count": np.zeros(M, dtype=np.int64), "sum": np.zeros(M), "sumsq": np.zeros(M),
+               "topk": np.zeros((len(self.top_k), M), dtype=np.int64)}
+        quant = {name: np.empty((2, M)) for name in QUANTILES}
+        tiers = None
+        if self.rank_cutoffs is not None and self.n_tiers:
+            tiers = np.zeros((M, self.tiers.shape[1]), dtype=np.int64)
         step = max(1, self.block_cells // nb)
-        for a in range(0, self.M, step):
-            b = min(a + step, self.M)
-            off = np.arange(b - a, dtype=np.int64) * big
-            cum = np.cumsum(self.hist[a:b], axis=1, dtype=np.int64)
+        for a in range(0, M, step):
+            b = min(a + step, M)
+            h, v = self._binned(a, b)
+            hf = h.astype(float)
+            out["sum"][a:b] = hf @ v  # integer and half-integer sums: exact
+            out["sumsq"][a:b] = hf @ (v * v)
+            del hf
+            cum = h.astype(np.int64)
+            np.cumsum(cum, axis=1, out=cum)  # in place on int64: ~3x faster than casting cumsum
+            count = cum[:, -1].copy()
+            out["count"][a:b] = count
+            for i, k in enumerate(self.top_k):
+                j = int(np.searchsorted(v, k, side="right"))  # bins with value <= k
+                out["topk"][i, a:b] = cum[:, j - 1] if j else 0
+            if tiers is not None:
+                edges = np.searchsorted(v, self.rank_cutoffs, side="right")  # last bin of each tier
+                below = np.where(edges > 0, cum[:, np.maximum(edges - 1, 0)], 0)  # ranks <= cut-off
+                at = np.concatenate([np.zeros((b - a, 1), dtype=np.int64), below, count[:, None]], axis=1)
+                tiers[a:b] = np.diff(at, axis=1)
+            off = np.arange(b - a, dtype=np.int64) * (int(count.max(initial=0)) + 1)
             cum += off[:, None]
             flat = cum.reshape(-1)
             base = np.arange(b - a) * nb
-            last = np.maximum(self.count[a:b] - 1, 0)
-            for name in QUANTILES:
-                for i, k in enumerate((lo[name][a:b], np.minimum(lo[name][a:b] + 1, last))):
+            last = np.maximum(count - 1, 0)
+            for name, p in QUANTILES.items():
+                lo = np.floor((count - 1) * p).astype(np.int64)
+                for i, k in enumerate((lo, np.minimum(lo + 1, last))):
                     pos = np.searchsorted(flat, off + k, side="right") - base
-                    stats[name][i, a:b] = values[np.clip(pos, 0, nb - 1)]
-        out = {}
-        for name in QUANTILES:
-            x_lo, x_hi = stats[name]
-            q = x_lo + (h[name] - lo[name]) * (x_hi - x_lo)
-            out[name] = np.where(self.count > 0, q, np.nan)
+                    quant[name][i, a:b] = v[np.clip(pos, 0, nb - 1)]
+        count = out["count"]
+        for name, p in QUANTILES.items():
+            h = (count - 1) * p
+            x_lo, x_hi = quant[name]
+            out[name] = np.where(count > 0, x_lo + (h - np.floor(h)) * (x_hi - x_lo), np.nan)
+        if tiers is None:
+            out["tiers"], out["tier_changed"] = self.tiers, self.tier_changed
+        else:
+            out["tiers"] = tiers
+            changed = count.copy()
+            if self.nominal_tier is not None:
+                nt = self.nominal_tier
+                ok = nt >= 0
+                changed[ok] -= tiers[np.flatnonzero(ok), nt[ok]]
+            out["tier_changed"] = changed
         return out
+
+    def quantiles(self) -> dict[str, np.ndarray]:
+        """Exact type-7 quantiles of each city's ranks (see :meth:`_summaries`)."""
+        out = self._summaries()
+        return {name: out[name] for name in QUANTILES}
 
     def result(self, cities: Sequence[str], tier_labels: Sequence[str] | None = None) -> xr.Dataset:
         """The statistics as a Dataset with dims ``city`` (and ``tier``, ``scenario``)."""
-        n = np.where(self.count > 0, self.count, np.nan)
-        mean = self.sum / n
-        var = np.maximum(self.sumsq / n - mean ** 2, 0.0) * np.where(self.count > 1, n / (n - 1), np.nan)
-        q = self.quantiles()
+        mom = q = self._summaries()
+        count = mom["count"]
+        n = np.where(count > 0, count, np.nan)
+        mean = mom["sum"] / n
+        var = np.maximum(mom["sumsq"] / n - mean ** 2, 0.0) * np.where(count > 1, n / (n - 1), np.nan)
         sn = np.where(self.score_count > 0, self.score_count, np.nan)
         dmean = self.score_sum / sn  # mean deviation from the nominal score
         smean = self._shift + dmean
@@ -229,21 +399,22 @@ class RankAccumulator:
                 "iqr": ("city", q["q75"] - q["q25"]),
                 "score_mean": ("city", smean),
                 "score_sd": ("city", np.sqrt(np.maximum(self.score_sumsq / sn - dmean ** 2, 0) * sn / np.maximum(sn - 1, 1))),
-                "n_valid": ("city", self.count),
+                "n_valid": ("city", count),
                 "R_S": ("scenario", np.concatenate(self.rs) if self.rs else np.zeros(0)),
                 "spearman": ("scenario", np.concatenate(self.rho) if self.rho else np.zeros(0)),
             },
             coords={"city": np.asarray(cities, dtype=object)},
         )
         for i, k in enumerate(self.top_k):
-            ds[f"p_top{k}"] = ("city", self.topk[i] / n)
+            ds[f"p_top{k}"] = ("city", mom["topk"][i] / n)
         if self.n_tiers:
-            tot = self.tiers.sum(axis=1, keepdims=True)
-            ds["tier_prob"] = (("city", "tier"), self.tiers / np.where(tot > 0, tot, np.nan))
+            tiers = mom["tiers"]
+            tot = tiers.sum(axis=1, keepdims=True)
+            ds["tier_prob"] = (("city", "tier"), tiers / np.where(tot > 0, tot, np.nan))
             labels = list(tier_labels) if tier_labels is not None else [str(t) for t in range(self.n_tiers)]
             ds = ds.assign_coords(tier=np.asarray(labels, dtype=object))
             if self.nominal_tier is not None:
-                ds["p_tier_change"] = ("city", self.tier_changed / np.where(tot[:, 0] > 0, tot[:, 0], np.nan))
+                ds["p_tier_change"] = ("city", mom["tier_changed"] / np.where(tot[:, 0] > 0, tot[:, 0], np.nan))
                 ds["nominal_tier"] = ("city", np.asarray(labels + [""], dtype=object)[self.nominal_tier])
         ds["mean"].attrs["description"] = "mean rank over scenarios (1 = best)"
         ds["R_S"].attrs["description"] = "mean absolute rank shift vs nominal per scenario (Handbook eq. 38)"
@@ -264,14 +435,20 @@ class ChunkStats:
     nominal_tier: np.ndarray | None
     top_k: tuple
     ties: str | None
+    rank_cutoffs: tuple | None = None
 
     def new(self) -> RankAccumulator:
         """An empty accumulator with these settings."""
         return RankAccumulator(self.nominal_rank, self.nominal_score, n_tiers=self.n_tiers,
-                               nominal_tier=self.nominal_tier, top_k=self.top_k, ties=self.ties)
+                               nominal_tier=self.nominal_tier, top_k=self.top_k, ties=self.ties,
+                               rank_cutoffs=self.rank_cutoffs)
 
-    def __call__(self, chunk: tuple) -> tuple:
-        S, R, T, reasons = chunk
+    def __call__(self, chunk) -> tuple:
         acc = self.new()
-        acc.update(S, R, T if self.n_tiers else None)
-        return acc, reasons
+        acc.add(chunk)
+        return acc, chunk_reasons(chunk)
+
+
+def chunk_reasons(chunk) -> np.ndarray:
+    """Failure reasons (one per scenario, "" = success) of an evaluated chunk of either form."""
+    return chunk.reasons if isinstance(chunk, SortedChunk) else chunk[3]
