@@ -144,13 +144,16 @@ print(f"{int(np.ceil(N / chunk_size(N_CITIES, fw, TIGHT)))} chunks: runs and ran
 # With `keep="full"` every scenario's scores and ranks are kept ($n \times M$ arrays). With
 # `keep="stats"` only running statistics are kept — means, variances, tier and top-k counts and
 # *exact* rank quantiles from per-city histograms of (half-)ranks — so memory does not grow with
-# the number of scenarios. For the same chunking the statistics are identical to the full run's.
+# the number of scenarios. Tie-free scenarios reach the statistics as sort orders, never as a
+# rank matrix. The rank statistics are identical to the full run's; the score moments agree to
+# rounding (their sums are taken in another order).
 
 # %%
 streamed = timed("vectorized, keep='stats'", run_uncertainty, engine="vectorized", keep="stats",
                  **common)
-xr.testing.assert_identical(streamed.stats.drop_vars("failure"), vec.stats)
-print("keep='stats' statistics identical to keep='full':", streamed.runs is None)
+rel = compare_stats(streamed.stats.drop_vars("failure"), vec.stats)
+print(f"keep='stats' rank statistics identical to keep='full' (no runs kept: {streamed.runs is None}); "
+      f"score moments within {rel:.0e}")
 
 big = timed("vectorized, keep='stats', max_memory=64MB", run_uncertainty, engine="vectorized",
             keep="stats", max_memory="64MB", **{**common, "n": N_STREAM})
@@ -190,7 +193,7 @@ if Client is not None:
                  **common)
     xr.testing.assert_identical(dsk.runs, sync.runs)
     xr.testing.assert_identical(dsk.stats, sync.stats)
-    xr.testing.assert_identical(dsk_stats.stats.drop_vars("failure"), sync.stats)
+    compare_stats(dsk_stats.stats.drop_vars("failure"), sync.stats)
     xr.testing.assert_identical(dsk.runs, vec.runs)
     print("dask runs and statistics bitwise identical to the in-memory run with the same chunks; "
           "runs identical to the single-chunk run too")

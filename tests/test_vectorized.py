@@ -150,3 +150,41 @@ def test_dask_scheduler_is_bitwise_identical_to_in_memory():
     xr.testing.assert_identical(mem.stats, dsk.stats)
     xr.testing.assert_identical(lean_mem.stats, lean_dsk.stats)
     xr.testing.assert_identical(sa_mem.indices, sa_dsk.indices)
+
+
+# ---------------------------------------------------------------------------------------------
+# bootstrap entropy weights from count-weighted sums (no resampled copy of the data)
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("prenorm", ["minmax", "none"])
+@pytest.mark.parametrize("candidates", [8, 1])
+def test_count_weighted_bootstrap_entropy_equals_kernel_on_resampled_rows(monkeypatch, prenorm, candidates):
+    import citymodel.uncertainty.vectorized as vec
+    from citymodel.methods.weights import entropy_weights
+
+    monkeypatch.setattr(vec, "_MIN_CANDIDATES", candidates)  # 1: most resamples miss it -> direct
+    rng = np.random.default_rng(0)
+    M = 60
+    X = np.column_stack([rng.lognormal(size=M) * 30 + 1, rng.random(M), 5 + 0.1 * rng.random(M)])
+    boot = rng.integers(0, M, size=(40, M))
+    C = vec._counts(boot, M)
+    np.testing.assert_array_equal(C.sum(axis=1), M)
+    ref = np.stack([entropy_weights(X[b], prenorm=prenorm) for b in boot])
+    kids = ["a", "b", "c"]
+    leaf = vec._leaf_entropy_counts(X, vec._leaf_entropy_table(X, prenorm, kids), C, kids)
+    vals = vec._value_entropy_counts(np.broadcast_to(X.T, (40, 3, M)).copy(), C, prenorm, kids)
+    # absolute error in a weight is what moves a score; the third column is nearly uniform, so
+    # its weight (~3e-5 with prenorm "none") is ill-conditioned in both computations
+    np.testing.assert_allclose(leaf, ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(vals, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_count_weighted_entropy_raises_on_a_constant_resample():
+    import citymodel.uncertainty.vectorized as vec
+    from citymodel.errors import DataError
+
+    X = np.array([[1.0, 2.0], [1.0, 5.0], [3.0, 1.0]])
+    C = np.array([[2.0, 1.0, 0.0]])  # resample {0, 0, 1}: column a is constant (1, 1, 1)
+    with pytest.raises(DataError, match="a is constant"):
+        vec._leaf_entropy_counts(X, vec._leaf_entropy_table(X, "minmax", ["a", "b"]), C, ["a", "b"])
+    with pytest.raises(DataError, match="a is constant"):
+        vec._value_entropy_counts(X.T[None].copy(), C, "minmax", ["a", "b"])

@@ -28,9 +28,10 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
+from scipy.special import xlogy
 
 from ..build import _impute, _normalise, _treat, node_weights
-from ..errors import CitymodelError, DataChangeWarning
+from ..errors import CitymodelError, DataChangeWarning, DataError
 from ..methods import aggregate as agg
 from ..methods import rank as rk
 from ..methods import weights as wts
@@ -171,6 +172,111 @@ def _gemm_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return (A @ B)[:A.shape[0] - pad]
 
 
+#: Candidate minima per column in :func:`_leaf_entropy_counts` (a resample misses the K
+#: smallest values of a column with probability ~e^-K; those columns are computed directly).
+_MIN_CANDIDATES = 8
+
+
+def _counts(boot_rows: np.ndarray, M: int) -> np.ndarray:
+    """Multiplicity of each city in each bootstrap resample: (u, M) rows -> (u, M) float counts."""
+    u = boot_rows.shape[0]
+    flat = (boot_rows.astype(np.int64) + (np.arange(u, dtype=np.int64) * M)[:, None]).ravel()
+    return np.bincount(flat, minlength=u * M).reshape(u, M).astype(float)
+
+
+def _entropy_counts_ok(step) -> bool:
+    """Entropy settings whose bootstrap estimate :func:`_entropy_from_sums` reproduces."""
+    p = dict(step.params)
+    return (step.method == "entropy" and set(p) <= {"prenorm", "zero_rule", "shift"}
+            and p.get("prenorm", "minmax") in ("minmax", "none", "sum") and p.get("zero_rule", "plnp0") == "plnp0")
+
+
+def _entropy_from_sums(A: np.ndarray, B: np.ndarray, m: int, kids) -> np.ndarray:
+    """Entropy weights (u, k) from A = sum_i c_i y_i and B = sum_i c_i y_i ln y_i per column.
+
+    For a resample with multiplicities c_i (sum m) of values x_i and y_i = x_i - min (prenorm
+    "minmax"; y = x for "none"), the shares are p_i = y_i / A and the range R = max - min
+    cancels: sum_i c_i p_i ln p_i = B / A - ln A, so e = (ln A - B / A) / ln m, as
+    :func:`citymodel.methods.weights.entropy_weights` computes on the resampled rows. Any
+    positive scaling of y also cancels; callers scale y into [0, 1], where ln y <= 0 and the
+    two terms add instead of cancelling (weights then agree with the kernel's to ~1e-15).
+    """
+    if (A <= 0).any():
+        u, j = (int(i) for i in np.argwhere(A <= 0)[0])
+        raise DataError(f"entropy_weights: {kids[j]} is constant (or zero) on bootstrap resample {u}")
+    e = (np.log(A) - B / A) / np.log(m)
+    div = np.clip(1.0 - e, 0.0, None)
+    dsum = div.sum(axis=-1, keepdims=True)
+    if (dsum <= 0).any():
+        raise DataError("entropy_weights: every indicator has maximal entropy on a bootstrap resample")
+    return div / dsum
+
+
+def _leaf_entropy_table(X: np.ndarray, prenorm: str, kids) -> tuple:
+    """Tables of :func:`_leaf_entropy_counts` for fixed columns X (M, k): computed once per data."""
+    M, k = X.shape
+    scale = X.max(axis=0) - (X.min(axis=0) if prenorm == "minmax" else 0.0)
+    if not (scale > 0).all():
+        raise DataError(f"entropy_weights: {kids[int(np.argmin(scale > 0))]} is constant (or zero)")
+    if prenorm != "minmax":
+        if (X < 0).any():
+            raise DataError("entropy_weights(prenorm='none') needs non-negative data")
+        Y = X / scale
+        return None, np.concatenate([Y, xlogy(Y, Y)], axis=1), scale
+    K = min(_MIN_CANDIDATES, M)
+    cand = np.argsort(X, axis=0, kind="stable")[:K]  # (K, k) cities with the K smallest values
+    lows = np.take_along_axis(X, cand, axis=0)
+    Y = np.maximum(X[:, None, :] - lows[None], 0.0)  # (M, K, k); cities below have count 0
+    Y /= scale
+    return cand, np.concatenate([Y.reshape(M, K * k), xlogy(Y, Y).reshape(M, K * k)], axis=1), scale
+
+
+def _leaf_entropy_counts(X: np.ndarray, table: tuple, C: np.ndarray, kids) -> np.ndarray:
+    """Entropy weights (u, k) of fixed columns X (M, k) on the resamples with counts C (u, M).
+
+    No resampled copy of the data: the sums A and B are products C @ [Y | Y ln Y]. With min-max
+    pre-normalisation the minimum of a resample is one of the K smallest values of the column;
+    Y and Y ln Y are tabulated (:func:`_leaf_entropy_table`) for each of those K candidate
+    minima, and each resample picks its own; the rare columns whose resample misses all K are
+    computed directly.
+    """
+    M, k = X.shape
+    cand, G, scale = table
+    AB = _gemm_rows(C, G)
+    if cand is None:  # prenorm "none": y = x
+        return _entropy_from_sums(AB[:, :k], AB[:, k:], M, kids)
+    K = cand.shape[0]
+    A, B = AB[:, :K * k].reshape(-1, K, k), AB[:, K * k:].reshape(-1, K, k)
+    present = C[:, cand] > 0  # (u, K, k): is the j-th candidate in the resample?
+    first = present.argmax(axis=1)[:, None, :]
+    A, B = np.take_along_axis(A, first, axis=1)[:, 0], np.take_along_axis(B, first, axis=1)[:, 0]
+    for r, j in np.argwhere(~present.any(axis=1)):  # resample misses all K candidates
+        y = (X[:, j] - X[C[r] > 0, j].min()) / scale[j]
+        y[C[r] == 0] = 0.0
+        A[r, j], B[r, j] = C[r] @ y, C[r] @ xlogy(y, y)
+    return _entropy_from_sums(A, B, M, kids)
+
+
+def _value_entropy_counts(V: np.ndarray, C: np.ndarray, prenorm: str, kids) -> np.ndarray:
+    """Entropy weights (u, k) of per-resample values V (u, k, M) with counts C (u, M).
+
+    y ln y is evaluated on max(y, 1e-300): a zero y (the resample's minimum) then contributes
+    1e-300 * ln(1e-300) ~ 7e-298, which vanishes when added to B, and cities below the minimum
+    (count 0) stay finite; one logarithm per value is the whole cost.
+    """
+    if prenorm == "minmax":
+        lo = np.add(V, np.where(C > 0, 0.0, np.inf)[:, None, :]).min(axis=2)  # resample minimum
+        Y = V - lo[..., None]
+    else:
+        if (V < 0).any():
+            raise DataError("entropy_weights(prenorm='none') needs non-negative data")
+        lo, Y = 0.0, V.copy()
+    A = (V @ C[:, :, None])[..., 0] - V.shape[2] * lo
+    np.maximum(Y, 1e-300, out=Y)
+    B = np.einsum("um,ukm,ukm->uk", C, Y, np.log(Y))
+    return _entropy_from_sums(A, B, V.shape[2], kids)
+
+
 def _combine(*keys: np.ndarray | None) -> np.ndarray | None:
     """One integer label per scenario for each distinct combination of ``keys`` (None: all same)."""
     ks = [k for k in keys if k is not None]
@@ -182,7 +288,7 @@ def _combine(*keys: np.ndarray | None) -> np.ndarray | None:
 
 
 def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound, S: int,
-                boot_id: np.ndarray | None = None):
+                boot_id: np.ndarray | None = None, cache: dict | None = None):
     """Scores (S, M) of a batch with aggregation folded into as few matrix products as possible.
 
     Every node is kept as a *linear form* over the normalised indicators while the aggregation
@@ -202,7 +308,8 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
     reference arithmetic.
     """
     M, n_ind = N.shape
-    logN = None
+    logN = counts = None
+    cache = {} if cache is None else cache  # tables that depend on N only, kept by the caller
     cols: dict[str, np.ndarray] = {}
     rep: dict[str, tuple] = {}
     keys: dict[str, np.ndarray | None] = {}
@@ -227,6 +334,26 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
             logN = np.log(N)
         return np.exp(_gemm_rows(a[:, c], logN[:, c].T))
 
+    def kid_values(kids: list[str], rows: np.ndarray) -> np.ndarray:  # (u, k, M)
+        """Values of ``kids`` in scenarios ``rows``: one GEMM when all are forms of one kind."""
+        nonlocal logN
+        kinds = {rep[k][0] for k in kids}
+        if len(kinds) == 1 and kinds <= {"lin", "log"}:
+            c = np.concatenate([cols[k] for k in kids])
+            coef = np.zeros((len(rows), len(kids), len(c)))
+            at = 0
+            for i, k in enumerate(kids):
+                a = rep[k][1]
+                coef[:, i, at:at + len(cols[k])] = (a[rows] if a.shape[0] > 1 else a)[:, cols[k]]
+                at += len(cols[k])
+            if "log" in kinds and logN is None:
+                logN = np.log(N)
+            out = _gemm_rows(coef.reshape(len(rows) * len(kids), len(c)),
+                             (N if "lin" in kinds else logN)[:, c].T).reshape(len(rows), len(kids), M)
+            return out if "lin" in kinds else np.exp(out, out=out)
+        Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)
+        return np.broadcast_to(Xt, (len(rows),) + Xt.shape[1:])
+
     for node in fw0.aggregates:
         kids = fw0.children(node)
         level = fw0.level(node)
@@ -243,12 +370,27 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                 rows, inv = np.array([0]), None
             else:
                 _, rows, inv = np.unique(wkey, return_index=True, return_inverse=True)
-            Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)  # (u, k, M)
-            if Xt.shape[0] < len(rows):
-                Xt = np.broadcast_to(Xt, (len(rows),) + Xt.shape[1:])
-            if boot is not None:
-                Xt = np.take_along_axis(Xt, boot[rows][:, None, :], axis=2)
-            Wu = _BATCHED_FN[wstep.method](np.swapaxes(Xt, -1, -2), indicators=kids, **dict(wstep.params))
+            if boot is not None and _entropy_counts_ok(wstep):
+                # bootstrap entropy from count-weighted sums: no resampled copy of the data
+                if counts is None:
+                    counts = _counts(boot, M)
+                C = counts[rows]
+                prenorm = dict(wstep.params).get("prenorm", "minmax")
+                if all(rep[k][0] == "leaf" for k in kids):
+                    X = N[:, cols[node]]
+                    tkey = ("leaf entropy", node, prenorm)
+                    if tkey not in cache:
+                        cache[tkey] = _leaf_entropy_table(X, prenorm, kids)
+                    Wu = _leaf_entropy_counts(X, cache[tkey], C, kids)
+                else:
+                    Wu = _value_entropy_counts(kid_values(kids, rows), C, prenorm, kids)
+            else:
+                Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)  # (u, k, M)
+                if Xt.shape[0] < len(rows):
+                    Xt = np.broadcast_to(Xt, (len(rows),) + Xt.shape[1:])
+                if boot is not None:
+                    Xt = np.take_along_axis(Xt, boot[rows][:, None, :], axis=2)
+                Wu = _BATCHED_FN[wstep.method](np.swapaxes(Xt, -1, -2), indicators=kids, **dict(wstep.params))
             W = Wu if inv is None else Wu[inv.ravel()]
         else:
             if wstep.method == "meta":
@@ -313,7 +455,9 @@ def _fast_order(scores: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarra
     so every ties rule gives the same ranks, and their order cannot differ from the reference
     engine's: the two engines' scores differ by rounding only (~1e-15 of the scale), far below
     the smallest gap. The tolerance depends on the row only, so whether a row is re-evaluated
-    does not depend on the chunk it is in.
+    does not depend on the chunk it is in. With bootstrap entropy weights the engines differ
+    by up to ~1e-13 of the scale (:func:`_entropy_from_sums` is within ~3e-15 of an 80-bit
+    computation; the reference kernel itself within ~5e-14), still 10x below the tolerance.
     """
     S, M = scores.shape
     order = sort_rows(scores)
@@ -339,7 +483,8 @@ def _fast_ranks(scores: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarra
 
 
 def _evaluate_fast(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound,
-                   boot_id: np.ndarray | None = None, sorted_out: bool = False) -> tuple:
+                   boot_id: np.ndarray | None = None, sorted_out: bool = False,
+                   cache: dict | None = None) -> tuple:
     """Fast-path results; rows with near-ties go through :func:`_evaluate_batch`.
 
     Returns (scores, ranks, tiers) of every row, or with ``sorted_out`` (tiers none or rank
@@ -347,7 +492,7 @@ def _evaluate_fast(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot,
     statistics need only the order of the tie-free rows, not their rank matrix.
     """
     S = len(next(iter(noise.values()))) if noise else (len(boot) if boot is not None else 1)
-    scores = _fast_batch(prep, fw0, spec, N, noise, boot, bound, S, boot_id)
+    scores = _fast_batch(prep, fw0, spec, N, noise, boot, bound, S, boot_id, cache)
     scale = float(np.abs(N).max())
     t = spec.tiers
     tiers = ranks = None
@@ -383,7 +528,8 @@ def _sorted_ok(spec: IndexSpec) -> bool:
     return t.method == "none" or (t.method == "rank_bands" and dict(t.params).get("ties", "min") == spec.ties)
 
 
-def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool = False):
+def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool = False,
+                    state: dict | None = None):
     """Scores, ranks, tiers (S, M) and failure reasons (S,) of one chunk of draws.
 
     Rows are grouped by their discrete labels (decoded in one vectorised pass); one scenario
@@ -391,6 +537,8 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
     ``slow`` (goal-post shifts, AHP perturbations) evaluates every row with the reference path.
     With ``compact`` the chunk is a :class:`~citymodel.uncertainty.stats.SortedChunk`: the
     fast path's tie-free rows are kept as orders, the other rows as (scores, ranks, tiers).
+    ``state`` carries what depends only on the data-preparation choices (normalised matrices,
+    tables of the data-driven weights) from chunk to chunk.
     """
     n_rows = rows_u.shape[0]
     M = len(prep.cities)
@@ -422,7 +570,9 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, key in enumerate(zip(*(cols[c] for c in discrete), strict=True) if discrete else [()] * n_rows):
         groups[key].append(i)
-    prepared: dict[tuple, np.ndarray | None] = {}
+    state = {} if state is None else state
+    prepared: dict[tuple, np.ndarray | None] = state.setdefault("prepared", {})
+    tables: dict[tuple, dict] = state.setdefault("tables", {})
     for idx in groups.values():
         idx = np.asarray(idx)
         sc0 = bound.scenarios(rows_u[idx[:1]])[0]
@@ -454,7 +604,8 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataChangeWarning)
                 fast = _fast_ok(sc0.spec, fw0, N)
-                out = (_evaluate_fast(prep, fw0, sc0.spec, N, noise, boot, bound, boot_id, compact) if fast
+                out = (_evaluate_fast(prep, fw0, sc0.spec, N, noise, boot, bound, boot_id, compact,
+                                      tables.setdefault(pkey, {})) if fast
                        else _evaluate_batch(prep, fw0, sc0.spec, N, noise, boot, bound))
         except (CitymodelError, ValueError, np.linalg.LinAlgError):
             reference(idx)
@@ -513,9 +664,10 @@ def evaluate_vectorized(prep, bound, U: np.ndarray, *, progress: bool = False, c
 
         bar = tqdm(total=n, desc="scenarios", unit="run")
     slow = any(isinstance(f, (GoalpostShift, AHPPerturbation)) for f in bound.space.factors)
+    state: dict = {}
     try:
         for start in range(0, n, chunk):
-            out = _evaluate_chunk(prep, bound, U[start:start + chunk], slow, compact)
+            out = _evaluate_chunk(prep, bound, U[start:start + chunk], slow, compact, state)
             if bar is not None:
                 bar.update(len(chunk_reasons(out)))
             yield out
