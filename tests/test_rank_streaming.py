@@ -123,9 +123,10 @@ def test_sorted_chunk_gives_bitwise_the_dense_statistics(ties, nominal_ties):
     flagged |= np.isnan(scores).any(axis=1)
     d, s = np.flatnonzero(flagged), np.flatnonzero(~flagged)
     assert d.tolist() == [5, 9]
-    compact.add(SortedChunk(n=S, reasons=np.full(S, "", dtype=object), sorted_rows=s,
-                            order=order[s], scores=scores[s], dense_rows=d, S=scores[d],
-                            R=_ranks(scores[d], ties), T=T[d]))
+    half = s[::2], s[1::2]  # two groups of sorted rows, as from two discrete-choice groups
+    compact.add(SortedChunk(n=S, reasons=np.full(S, "", dtype=object),
+                            parts=tuple((r, order[r], scores[r]) for r in half), dense_rows=d,
+                            S=scores[d], R=_ranks(scores[d], ties), T=T[d]))
     a, b = dense.result([f"c{i}" for i in range(M)]), compact.result([f"c{i}" for i in range(M)])
     rank_vars = [v for v in a.data_vars if not v.startswith("score_")]
     for v in rank_vars:

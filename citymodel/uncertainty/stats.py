@@ -122,18 +122,16 @@ def scatter_count(hist: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
 class SortedChunk:
     """A chunk of evaluated scenarios in compact form, for the streamed statistics.
 
-    Rows ``sorted_rows`` have no near-ties and only finite scores: they are given by their
-    cities in ascending score order (``order``, so the city at position p has rank M - p) and
-    their scores. Every other row (``dense_rows``: near-ties, failures) has full scores, ranks
-    and tier codes. ``keep="stats"`` runs of the vectorised engine produce these; they never
-    materialise a (scenario, city) rank matrix.
+    Each entry of ``parts`` is (rows, order, scores) for rows of the chunk with no near-ties and
+    only finite scores: their cities in ascending score order (``order``, so the city at
+    position p has rank M - p) and their scores. Every other row (``dense_rows``: near-ties,
+    failures) has full scores, ranks and tier codes. ``keep="stats"`` runs of the vectorised
+    engine produce these; they never materialise a (scenario, city) rank matrix.
     """
 
     n: int
     reasons: np.ndarray
-    sorted_rows: np.ndarray
-    order: np.ndarray
-    scores: np.ndarray
+    parts: tuple
     dense_rows: np.ndarray
     S: np.ndarray
     R: np.ndarray
@@ -198,7 +196,9 @@ class RankAccumulator:
     # ---------------------------------------------------------------- updates
     def update(self, scores: np.ndarray, ranks: np.ndarray, tiers: np.ndarray | None = None) -> None:
         """Add a chunk of scenarios: scores and ranks of shape (S, M), tier codes (S, M)."""
+        self._open_scores()
         rs, rho = self._update_dense(np.atleast_2d(scores), np.atleast_2d(ranks), tiers)
+        self._close_scores()
         self.rs.append(rs)
         self.rho.append(rho)
 
@@ -210,24 +210,39 @@ class RankAccumulator:
             return
         rs = np.empty(chunk.n)
         rho = np.empty(chunk.n)
+        self._open_scores()
         if chunk.dense_rows.size:
             T = chunk.T if self.n_tiers else None
             rs[chunk.dense_rows], rho[chunk.dense_rows] = self._update_dense(chunk.S, chunk.R, T)
-        if chunk.sorted_rows.size:
-            rs[chunk.sorted_rows], rho[chunk.sorted_rows] = self._update_sorted(chunk.order, chunk.scores)
+        for rows, order, scores in chunk.parts:
+            rs[rows], rho[rows] = self._update_sorted(order, scores)
+        self._close_scores()
         self.rs.append(rs)
         self.rho.append(rho)
 
+    def _open_scores(self) -> None:
+        """Start a chunk: its score sums are totalled first and added to the run's once, so a
+        chunk contributes the same to the sums however its rows were grouped, in memory or on
+        a dask worker (whose accumulator is merged)."""
+        self._chunk_scores = [np.zeros(self.M, dtype=np.int64), np.zeros(self.M), np.zeros(self.M)]
+
+    def _close_scores(self) -> None:
+        count, total, sq = self._chunk_scores
+        self.score_count += count
+        self.score_sum += total
+        self.score_sumsq += sq
+
     def _add_scores(self, scores: np.ndarray, finite: bool = False) -> None:
         s0 = scores - self._shift  # shifted by the nominal: stable variance
+        count, total, sq = self._chunk_scores
         if finite:  # known to have no NaN (sorted rows)
-            self.score_count += scores.shape[0]
+            count += scores.shape[0]
         else:
             sok = ~np.isnan(scores)
             s0 = np.where(sok, s0, 0.0)
-            self.score_count += sok.sum(axis=0)
-        self.score_sum += s0.sum(axis=0)
-        self.score_sumsq += np.einsum("sc,sc->c", s0, s0)
+            count += sok.sum(axis=0)
+        total += s0.sum(axis=0)
+        sq += np.einsum("sc,sc->c", s0, s0)
 
     def _update_dense(self, scores, ranks, tiers) -> tuple[np.ndarray, np.ndarray]:
         S, M = ranks.shape

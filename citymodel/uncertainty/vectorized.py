@@ -544,7 +544,7 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
     M = len(prep.cities)
     compact = compact and not slow and _sorted_ok(prep.spec)
     dense: list[np.ndarray] = []  # rows with full results (compact mode)
-    srt: list[tuple] = []  # (rows, order, scores) of tie-free rows (compact mode)
+    srt: list[tuple] = []  # (rows, order, scores) of tie-free rows per group (compact mode)
     reasons = np.full(n_rows, "", dtype=object)
     full: list[np.ndarray] = []  # (scores, ranks, tiers) of every row, allocated when first needed
 
@@ -573,19 +573,22 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
     state = {} if state is None else state
     prepared: dict[tuple, np.ndarray | None] = state.setdefault("prepared", {})
     tables: dict[tuple, dict] = state.setdefault("tables", {})
-    for idx in groups.values():
+    settings: dict[tuple, tuple] = state.setdefault("groups", {})
+    for gkey, idx in groups.items():
         idx = np.asarray(idx)
-        sc0 = bound.scenarios(rows_u[idx[:1]])[0]
-        fw0 = bound.framework if len(sc0.keep) == len(bound.framework.indicators) else \
-            bound.framework.drop_indicators([c for c in bound.framework.indicators
-                                             if c not in sc0.framework.indicators])
-        pkey = _prep_key(sc0.spec, sc0.keep)
+        if gkey not in settings:  # spec and kept indicators depend on the discrete labels only
+            sc0 = bound.scenarios(rows_u[idx[:1]])[0]
+            fw0 = bound.framework if len(sc0.keep) == len(bound.framework.indicators) else \
+                bound.framework.drop_indicators([c for c in bound.framework.indicators
+                                                 if c not in sc0.framework.indicators])
+            settings[gkey] = (sc0.spec, sc0.keep, fw0, _prep_key(sc0.spec, sc0.keep))
+        spec0, keep0, fw0, pkey = settings[gkey]
         if pkey not in prepared:
             try:
-                X = prep.X[:, sc0.keep]
-                X = _impute(X, sc0.spec.impute, prep.groups, prep.cities, fw0.indicators, [])
-                X = _treat(X, sc0.spec.treat, prep.cities, fw0.indicators, [])
-                prepared[pkey] = _normalise(X, sc0.spec.normalise, fw0, fw0.indicators, prep.cities)
+                X = prep.X[:, keep0]
+                X = _impute(X, spec0.impute, prep.groups, prep.cities, fw0.indicators, [])
+                X = _treat(X, spec0.treat, prep.cities, fw0.indicators, [])
+                prepared[pkey] = _normalise(X, spec0.normalise, fw0, fw0.indicators, prep.cities)
             except (CitymodelError, ValueError, np.linalg.LinAlgError):
                 prepared[pkey] = None
         N = prepared[pkey]
@@ -603,10 +606,10 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataChangeWarning)
-                fast = _fast_ok(sc0.spec, fw0, N)
-                out = (_evaluate_fast(prep, fw0, sc0.spec, N, noise, boot, bound, boot_id, compact,
+                fast = _fast_ok(spec0, fw0, N)
+                out = (_evaluate_fast(prep, fw0, spec0, N, noise, boot, bound, boot_id, compact,
                                       tables.setdefault(pkey, {})) if fast
-                       else _evaluate_batch(prep, fw0, sc0.spec, N, noise, boot, bound))
+                       else _evaluate_batch(prep, fw0, spec0, N, noise, boot, bound))
         except (CitymodelError, ValueError, np.linalg.LinAlgError):
             reference(idx)
             continue
@@ -639,15 +642,9 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
     if not compact:
         return (*out_arrays(), reasons)
     d = np.sort(np.concatenate(dense)) if dense else np.zeros(0, dtype=np.intp)
-    if len(srt) == 1:
-        rows_s, order, sc = srt[0]
-    elif srt:
-        rows_s, order, sc = (np.concatenate([p[i] for p in srt]) for i in range(3))
-    else:
-        rows_s, order, sc = np.zeros(0, dtype=np.intp), np.zeros((0, M), dtype=np.intp), np.zeros((0, M))
     S_out, R_out, T_out = full if full else (np.zeros((0, M)), np.zeros((0, M)), np.zeros((0, M), dtype=np.int64))
-    return SortedChunk(n=n_rows, reasons=reasons, sorted_rows=rows_s, order=order, scores=sc,
-                       dense_rows=d, S=S_out[d], R=R_out[d], T=T_out[d])
+    return SortedChunk(n=n_rows, reasons=reasons, parts=tuple(srt), dense_rows=d, S=S_out[d], R=R_out[d],
+                       T=T_out[d])
 
 
 def evaluate_vectorized(prep, bound, U: np.ndarray, *, progress: bool = False, chunk: int = 2048,
