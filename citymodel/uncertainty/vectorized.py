@@ -177,6 +177,11 @@ def _gemm_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 _MIN_CANDIDATES = 8
 
 
+#: Entries per node in the cross-chunk cache of bootstrap weights (bounds its memory; beyond it
+#: weights are recomputed, with the same result).
+_WEIGHT_CACHE_MAX = 2**14
+
+
 def _counts(boot_rows: np.ndarray, M: int) -> np.ndarray:
     """Multiplicity of each city in each bootstrap resample: (u, M) rows -> (u, M) float counts."""
     u = boot_rows.shape[0]
@@ -312,11 +317,12 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
     cache = {} if cache is None else cache  # tables that depend on N only, kept by the caller
     cols: dict[str, np.ndarray] = {}
     rep: dict[str, tuple] = {}
-    keys: dict[str, np.ndarray | None] = {}
+    keys: dict[str, tuple] = {}
+    sig: dict[str, object] = {}  # settings of each node's subtree (what its values depend on)
     for j, c in enumerate(fw0.indicators):
         e = np.zeros((1, n_ind))
         e[0, j] = 1.0
-        rep[c], cols[c], keys[c] = ("leaf", e), np.array([j]), ()
+        rep[c], cols[c], keys[c], sig[c] = ("leaf", e), np.array([j]), (), "leaf"
 
     def value(node: str, rows: np.ndarray | None = None) -> np.ndarray:  # (1 or S, M)
         nonlocal logN
@@ -371,19 +377,31 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
             else:
                 _, rows, inv = np.unique(wkey, return_index=True, return_inverse=True)
             if boot is not None and _entropy_counts_ok(wstep):
-                # bootstrap entropy from count-weighted sums: no resampled copy of the data
-                if counts is None:
-                    counts = _counts(boot, M)
-                C = counts[rows]
-                prenorm = dict(wstep.params).get("prenorm", "minmax")
-                if all(rep[k][0] == "leaf" for k in kids):
-                    X = N[:, cols[node]]
-                    tkey = ("leaf entropy", node, prenorm)
-                    if tkey not in cache:
-                        cache[tkey] = _leaf_entropy_table(X, prenorm, kids)
-                    Wu = _leaf_entropy_counts(X, cache[tkey], C, kids)
-                else:
-                    Wu = _value_entropy_counts(kid_values(kids, rows), C, prenorm, kids)
+                # bootstrap entropy from count-weighted sums: no resampled copy of the data.
+                # Weights are kept per (subtree settings, replicates) from chunk to chunk: a
+                # resample's weights do not depend on the other rows of its batch.
+                store = cache.setdefault(("entropy", node, repr(wstep), tuple(sig[k] for k in kids)), {})
+                row_keys = list(map(tuple, np.stack([a[rows] for a in comps.values()], axis=1).tolist()))
+                todo = [i for i, rk_ in enumerate(row_keys) if rk_ not in store]
+                fresh: dict = {}
+                if todo:
+                    sub = rows[todo]
+                    if counts is None:
+                        counts = _counts(boot, M)
+                    C = counts[sub]
+                    prenorm = dict(wstep.params).get("prenorm", "minmax")
+                    if all(rep[k][0] == "leaf" for k in kids):
+                        X = N[:, cols[node]]
+                        tkey = ("leaf entropy", node, prenorm)
+                        if tkey not in cache:
+                            cache[tkey] = _leaf_entropy_table(X, prenorm, kids)
+                        Wn = _leaf_entropy_counts(X, cache[tkey], C, kids)
+                    else:
+                        Wn = _value_entropy_counts(kid_values(kids, sub), C, prenorm, kids)
+                    fresh = dict(zip([row_keys[i] for i in todo], Wn, strict=True))
+                    if len(store) < _WEIGHT_CACHE_MAX:
+                        store.update(fresh)
+                Wu = np.stack([store[k] if k in store else fresh[k] for k in row_keys])
             else:
                 Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)  # (u, k, M)
                 if Xt.shape[0] < len(rows):
@@ -401,6 +419,7 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                 Xk = np.stack(np.broadcast_arrays(*[value(k) for k in kids]), axis=-1)
             W = _batch_weights(wstep, Xk, fw0, node, kids, None, prep, noise, bound, S)
         keys[node] = tuple(comps.values())
+        sig[node] = (repr(wstep), method, tuple(sig[k] for k in kids))
         W = W / W.sum(axis=-1, keepdims=True)
         linear = "lin" if method == "arithmetic" else "log"
         if all(rep[k][0] in ("leaf", linear) for k in kids):
