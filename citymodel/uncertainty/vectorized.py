@@ -182,6 +182,32 @@ _MIN_CANDIDATES = 8
 _WEIGHT_CACHE_MAX = 2**14
 
 
+class _WeightStore:
+    """Weights (k,) per replicate key, kept in one growing array (at most ``_WEIGHT_CACHE_MAX``)."""
+
+    def __init__(self, k: int):
+        self.index: dict[tuple, int] = {}
+        self.values = np.empty((64, k))
+
+    def get(self, keys: list[tuple], new_keys: list[tuple] = (), new=None) -> np.ndarray:
+        """Weights of ``keys`` (u, k), after adding ``new`` (rows for ``new_keys``) if room."""
+        extra = {}
+        if len(new_keys):
+            n0 = len(self.index)
+            if n0 + len(new_keys) <= _WEIGHT_CACHE_MAX:
+                if n0 + len(new_keys) > len(self.values):
+                    grown = np.empty((2 * (n0 + len(new_keys)), self.values.shape[1]))
+                    grown[:n0] = self.values[:n0]
+                    self.values = grown
+                self.values[n0:n0 + len(new_keys)] = new
+                self.index.update(zip(new_keys, range(n0, n0 + len(new_keys)), strict=True))
+            else:
+                extra = dict(zip(new_keys, new, strict=True))
+        if not extra:
+            return self.values[[self.index[k] for k in keys]]
+        return np.stack([extra[k] if k in extra else self.values[self.index[k]] for k in keys])
+
+
 def _counts(boot_rows: np.ndarray, M: int) -> np.ndarray:
     """Multiplicity of each city in each bootstrap resample: (u, M) rows -> (u, M) float counts."""
     u = boot_rows.shape[0]
@@ -270,7 +296,7 @@ def _value_entropy_counts(V: np.ndarray, C: np.ndarray, prenorm: str, kids) -> n
     (count 0) stay finite; one logarithm per value is the whole cost.
     """
     if prenorm == "minmax":
-        lo = np.add(V, np.where(C > 0, 0.0, np.inf)[:, None, :]).min(axis=2)  # resample minimum
+        lo = np.add(V, np.where(C > 0, 0.0, np.inf)[:, None, :]).min(axis=2)  # the resample's min
         Y = V - lo[..., None]
     else:
         if (V < 0).any():
@@ -380,10 +406,10 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                 # bootstrap entropy from count-weighted sums: no resampled copy of the data.
                 # Weights are kept per (subtree settings, replicates) from chunk to chunk: a
                 # resample's weights do not depend on the other rows of its batch.
-                store = cache.setdefault(("entropy", node, repr(wstep), tuple(sig[k] for k in kids)), {})
+                store = cache.setdefault(("entropy", node, repr(wstep), tuple(sig[k] for k in kids)),
+                                         _WeightStore(len(kids)))
                 row_keys = list(map(tuple, np.stack([a[rows] for a in comps.values()], axis=1).tolist()))
-                todo = [i for i, rk_ in enumerate(row_keys) if rk_ not in store]
-                fresh: dict = {}
+                todo = [i for i, rk_ in enumerate(row_keys) if rk_ not in store.index]
                 if todo:
                     sub = rows[todo]
                     if counts is None:
@@ -398,10 +424,9 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                         Wn = _leaf_entropy_counts(X, cache[tkey], C, kids)
                     else:
                         Wn = _value_entropy_counts(kid_values(kids, sub), C, prenorm, kids)
-                    fresh = dict(zip([row_keys[i] for i in todo], Wn, strict=True))
-                    if len(store) < _WEIGHT_CACHE_MAX:
-                        store.update(fresh)
-                Wu = np.stack([store[k] if k in store else fresh[k] for k in row_keys])
+                    Wu = store.get(row_keys, [row_keys[i] for i in todo], Wn)
+                else:
+                    Wu = store.get(row_keys)
             else:
                 Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)  # (u, k, M)
                 if Xt.shape[0] < len(rows):
