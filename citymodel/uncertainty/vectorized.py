@@ -175,6 +175,8 @@ def _gemm_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 #: Candidate minima per column in :func:`_leaf_entropy_counts` (a resample misses the K
 #: smallest values of a column with probability ~e^-K; those columns are computed directly).
 _MIN_CANDIDATES = 8
+#: Of those, the candidates handled by one matrix product for all resamples.
+_GEMM_CANDIDATES = 2
 
 
 #: Entries per node in the cross-chunk cache of bootstrap weights (bounds its memory; beyond it
@@ -244,7 +246,11 @@ def _entropy_from_sums(A: np.ndarray, B: np.ndarray, m: int, kids) -> np.ndarray
 
 
 def _leaf_entropy_table(X: np.ndarray, prenorm: str, kids) -> tuple:
-    """Tables of :func:`_leaf_entropy_counts` for fixed columns X (M, k): computed once per data."""
+    """Tables of :func:`_leaf_entropy_counts` for fixed columns X (M, k): computed once per data.
+
+    Returns (candidates (K, k) or None, [Y | Y ln Y] of the first ``_GEMM_CANDIDATES``
+    candidate minima as one (M, 2 K0 k) matrix, Y (K, k, M), Y ln Y (K, k, M), scale (k,)).
+    """
     M, k = X.shape
     scale = X.max(axis=0) - (X.min(axis=0) if prenorm == "minmax" else 0.0)
     if not (scale > 0).all():
@@ -253,34 +259,45 @@ def _leaf_entropy_table(X: np.ndarray, prenorm: str, kids) -> tuple:
         if (X < 0).any():
             raise DataError("entropy_weights(prenorm='none') needs non-negative data")
         Y = X / scale
-        return None, np.concatenate([Y, xlogy(Y, Y)], axis=1), scale
+        return None, np.concatenate([Y, xlogy(Y, Y)], axis=1), None, None, scale
     K = min(_MIN_CANDIDATES, M)
     cand = np.argsort(X, axis=0, kind="stable")[:K]  # (K, k) cities with the K smallest values
     lows = np.take_along_axis(X, cand, axis=0)
-    Y = np.maximum(X[:, None, :] - lows[None], 0.0)  # (M, K, k); cities below have count 0
-    Y /= scale
-    return cand, np.concatenate([Y.reshape(M, K * k), xlogy(Y, Y).reshape(M, K * k)], axis=1), scale
+    Y = np.maximum(X.T[None] - lows[..., None], 0.0)  # (K, k, M); cities below have count 0
+    Y /= scale[:, None]
+    F = xlogy(Y, Y)
+    K0 = min(_GEMM_CANDIDATES, K)
+    G0 = np.concatenate([Y[:K0].reshape(K0 * k, M), F[:K0].reshape(K0 * k, M)]).T.copy()
+    return cand, G0, Y, F, scale
 
 
 def _leaf_entropy_counts(X: np.ndarray, table: tuple, C: np.ndarray, kids) -> np.ndarray:
     """Entropy weights (u, k) of fixed columns X (M, k) on the resamples with counts C (u, M).
 
-    No resampled copy of the data: the sums A and B are products C @ [Y | Y ln Y]. With min-max
-    pre-normalisation the minimum of a resample is one of the K smallest values of the column;
-    Y and Y ln Y are tabulated (:func:`_leaf_entropy_table`) for each of those K candidate
-    minima, and each resample picks its own; the rare columns whose resample misses all K are
-    computed directly.
+    No resampled copy of the data: the sums A and B are products of C with Y and Y ln Y. With
+    min-max pre-normalisation the minimum of a resample is one of the K smallest values of the
+    column; Y and Y ln Y are tabulated (:func:`_leaf_entropy_table`) for each of those candidate
+    minima. The first two candidates (the resample's minimum in ~86 % of cases) go through one
+    matrix product; the other columns are row-by-row dot products, and the rare columns whose
+    resample misses all K candidates are computed directly.
     """
     M, k = X.shape
-    cand, G, scale = table
-    AB = _gemm_rows(C, G)
+    cand, G0, Y, F, scale = table
+    AB = _gemm_rows(C, G0)
     if cand is None:  # prenorm "none": y = x
         return _entropy_from_sums(AB[:, :k], AB[:, k:], M, kids)
-    K = cand.shape[0]
-    A, B = AB[:, :K * k].reshape(-1, K, k), AB[:, K * k:].reshape(-1, K, k)
+    K0 = G0.shape[1] // (2 * k)
+    A0, B0 = AB[:, :K0 * k].reshape(-1, K0, k), AB[:, K0 * k:].reshape(-1, K0, k)
     present = C[:, cand] > 0  # (u, K, k): is the j-th candidate in the resample?
-    first = present.argmax(axis=1)[:, None, :]
-    A, B = np.take_along_axis(A, first, axis=1)[:, 0], np.take_along_axis(B, first, axis=1)[:, 0]
+    first = present.argmax(axis=1)  # (u, k)
+    near = np.minimum(first, K0 - 1)[:, None, :]
+    A, B = np.take_along_axis(A0, near, axis=1)[:, 0], np.take_along_axis(B0, near, axis=1)[:, 0]
+    r, j = np.nonzero((first >= K0) & present.any(axis=1))
+    if r.size:  # minimum among the later candidates: one contiguous dot product per column
+        f = first[r, j]
+        Cr = C[r]
+        A[r, j] = np.einsum("pm,pm->p", Cr, Y[f, j])
+        B[r, j] = np.einsum("pm,pm->p", Cr, F[f, j])
     for r, j in np.argwhere(~present.any(axis=1)):  # resample misses all K candidates
         y = (X[:, j] - X[C[r] > 0, j].min()) / scale[j]
         y[C[r] == 0] = 0.0
@@ -292,12 +309,15 @@ def _value_entropy_counts(V: np.ndarray, C: np.ndarray, prenorm: str, kids) -> n
     """Entropy weights (u, k) of per-resample values V (u, k, M) with counts C (u, M).
 
     y ln y is evaluated on max(y, 1e-300): a zero y (the resample's minimum) then contributes
-    1e-300 * ln(1e-300) ~ 7e-298, which vanishes when added to B, and cities below the minimum
-    (count 0) stay finite; one logarithm per value is the whole cost.
+    1e-300 * ln(1e-300) ~ 7e-298, which vanishes when added to B; one logarithm per value is
+    the whole cost.
     """
     if prenorm == "minmax":
-        lo = np.add(V, np.where(C > 0, 0.0, np.inf)[:, None, :]).min(axis=2)  # the resample's min
-        Y = V - lo[..., None]
+        # cities outside the resample are lifted by 1e300: the minimum is the resample's, and
+        # their y ln y stays finite (~7e302), multiplied by a zero count
+        Y = np.add(V, np.where(C > 0, 0.0, 1e300)[:, None, :])
+        lo = Y.min(axis=2)
+        Y -= lo[..., None]
     else:
         if (V < 0).any():
             raise DataError("entropy_weights(prenorm='none') needs non-negative data")
@@ -363,7 +383,7 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
         if kind == "lin":
             return _gemm_rows(a[:, c], N[:, c].T)
         if logN is None:
-            logN = np.log(N)
+            logN = cache["log N"] if "log N" in cache else cache.setdefault("log N", np.log(N))
         return np.exp(_gemm_rows(a[:, c], logN[:, c].T))
 
     def kid_values(kids: list[str], rows: np.ndarray) -> np.ndarray:  # (u, k, M)
@@ -379,7 +399,7 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                 coef[:, i, at:at + len(cols[k])] = (a[rows] if a.shape[0] > 1 else a)[:, cols[k]]
                 at += len(cols[k])
             if "log" in kinds and logN is None:
-                logN = np.log(N)
+                logN = cache["log N"] if "log N" in cache else cache.setdefault("log N", np.log(N))
             out = _gemm_rows(coef.reshape(len(rows) * len(kids), len(c)),
                              (N if "lin" in kinds else logN)[:, c].T).reshape(len(rows), len(kids), M)
             return out if "lin" in kinds else np.exp(out, out=out)
