@@ -188,10 +188,10 @@ class _WeightStore:
     """Weights (k,) per replicate key, kept in one growing array (at most ``_WEIGHT_CACHE_MAX``)."""
 
     def __init__(self, k: int):
-        self.index: dict[tuple, int] = {}
+        self.index: dict = {}  # replicate key (an int, or a tuple of ints) -> row of values
         self.values = np.empty((64, k))
 
-    def get(self, keys: list[tuple], new_keys: list[tuple] = (), new=None) -> np.ndarray:
+    def get(self, keys: list, new_keys: list = (), new=None) -> np.ndarray:
         """Weights of ``keys`` (u, k), after adding ``new`` (rows for ``new_keys``) if room."""
         extra = {}
         if len(new_keys):
@@ -428,9 +428,12 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                 # resample's weights do not depend on the other rows of its batch.
                 store = cache.setdefault(("entropy", node, repr(wstep), tuple(sig[k] for k in kids)),
                                          _WeightStore(len(kids)))
-                row_keys = list(map(tuple, np.stack([a[rows] for a in comps.values()], axis=1).tolist()))
-                todo = [i for i, rk_ in enumerate(row_keys) if rk_ not in store.index]
-                if todo:
+                vals = list(comps.values())
+                row_keys = (vals[0][rows].tolist() if len(vals) == 1 else
+                            list(map(tuple, np.stack([a[rows] for a in vals], axis=1).tolist())))
+                where = np.array([store.index.get(rk_, -1) for rk_ in row_keys], dtype=np.intp)
+                todo = np.flatnonzero(where < 0)
+                if todo.size:
                     sub = rows[todo]
                     if counts is None:
                         counts = _counts(boot, M)
@@ -446,7 +449,7 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                         Wn = _value_entropy_counts(kid_values(kids, sub), C, prenorm, kids)
                     Wu = store.get(row_keys, [row_keys[i] for i in todo], Wn)
                 else:
-                    Wu = store.get(row_keys)
+                    Wu = store.values[where]
             else:
                 Xt = np.stack(np.broadcast_arrays(*[value(k, rows) for k in kids]), axis=1)  # (u, k, M)
                 if Xt.shape[0] < len(rows):
