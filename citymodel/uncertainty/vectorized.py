@@ -166,10 +166,18 @@ def _gemm_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     different order; padding keeps every row in a full tile, so a scenario's scores do not
     depend on how many scenarios share its chunk (chunked == unchunked, tested bitwise).
     """
-    pad = -A.shape[0] % 8
-    if pad:
-        A = np.concatenate([A, np.zeros((pad, A.shape[1]))])
-    return (A @ B)[:A.shape[0] - pad]
+    n = A.shape[0]
+    full = n - n % 8
+    if full == n:
+        return A @ B
+    tail = np.zeros((8, A.shape[1]))
+    tail[:n - full] = A[full:]
+    if not full:
+        return (tail @ B)[:n]
+    out = np.empty((n, B.shape[1]))
+    np.matmul(A[:full], B, out=out[:full])
+    out[full:] = (tail @ B)[:n - full]  # the last rows in a zero-padded tile of their own
+    return out
 
 
 #: Candidate minima per column in :func:`_leaf_entropy_counts` (a resample misses the K
