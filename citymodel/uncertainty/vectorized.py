@@ -372,11 +372,15 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
     cols: dict[str, np.ndarray] = {}
     rep: dict[str, tuple] = {}
     keys: dict[str, tuple] = {}
-    sig: dict[str, object] = {}  # settings of each node's subtree (what its values depend on)
+    sig: dict[str, int] = {}  # id of the settings of each node's subtree (what its values depend on)
+    subtree_ids: dict = cache.setdefault("subtree ids", {})
+    step_ids: dict = cache.setdefault("step ids", {})
+    distinct: dict = {}  # per set of inputs: (first row of each distinct scenario, inverse, keys)
+    gathered: dict = {}  # counts of the last rows gathered
     for j, c in enumerate(fw0.indicators):
         e = np.zeros((1, n_ind))
         e[0, j] = 1.0
-        rep[c], cols[c], keys[c], sig[c] = ("leaf", e), np.array([j]), (), "leaf"
+        rep[c], cols[c], keys[c], sig[c] = ("leaf", e), np.array([j]), (), -1
 
     def value(node: str, rows: np.ndarray | None = None) -> np.ndarray:  # (1 or S, M)
         nonlocal logN
@@ -419,33 +423,46 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
         level = fw0.level(node)
         wstep, method = spec.step("weights", level), spec.step("aggregate", level).method
         cols[node] = np.concatenate([cols[k] for k in kids])
+        if id(wstep) not in step_ids:  # the entry keeps the step alive, so its id is not reused
+            step_ids[id(wstep)] = (wstep, subtree_ids.setdefault(("step", repr(wstep)), len(subtree_ids)))
+        # what the node's value depends on besides the per-scenario inputs, as a small int
+        sig[node] = subtree_ids.setdefault((step_ids[id(wstep)][1], method, tuple(sig[k] for k in kids)),
+                                           len(subtree_ids))
         # a node's key: the per-scenario arrays its value depends on, combined only where a
         # data-driven weighting needs to know which scenarios share inputs
         comps = {id(a): a for k in kids for a in keys[k]}
         if wstep.method in _BATCHED_FN and len(kids) > 1:
             if boot is not None:
                 comps[id(boot_id)] = boot_id
-            wkey = _combine(*comps.values())
-            if wkey is None:
-                rows, inv = np.array([0]), None
-            else:
-                _, rows, inv = np.unique(wkey, return_index=True, return_inverse=True)
+            ukey = tuple(comps)  # nodes with the same inputs share their distinct rows
+            if ukey not in distinct:
+                wkey = _combine(*comps.values())
+                if wkey is None:
+                    distinct[ukey] = (np.array([0]), None, None)
+                else:
+                    distinct[ukey] = np.unique(wkey, return_index=True, return_inverse=True)[1:] + (None,)
+            rows, inv, row_keys = distinct[ukey]
             if boot is not None and _entropy_counts_ok(wstep):
                 # bootstrap entropy from count-weighted sums: no resampled copy of the data.
                 # Weights are kept per (subtree settings, replicates) from chunk to chunk: a
                 # resample's weights do not depend on the other rows of its batch.
-                store = cache.setdefault(("entropy", node, repr(wstep), tuple(sig[k] for k in kids)),
-                                         _WeightStore(len(kids)))
-                vals = list(comps.values())
-                row_keys = (vals[0][rows].tolist() if len(vals) == 1 else
-                            list(map(tuple, np.stack([a[rows] for a in vals], axis=1).tolist())))
+                store = cache.setdefault(("entropy", node, sig[node]), _WeightStore(len(kids)))
+                if row_keys is None:
+                    vals = list(comps.values())
+                    row_keys = (vals[0][rows].tolist() if len(vals) == 1 else
+                                list(map(tuple, np.stack([a[rows] for a in vals], axis=1).tolist())))
+                    distinct[ukey] = (rows, inv, row_keys)
                 where = np.array([store.index.get(rk_, -1) for rk_ in row_keys], dtype=np.intp)
                 todo = np.flatnonzero(where < 0)
                 if todo.size:
                     sub = rows[todo]
                     if counts is None:
                         counts = _counts(boot, M)
-                    C = counts[sub]
+                    ckey = (ukey, todo.tobytes())
+                    if ckey not in gathered:  # sibling nodes usually miss the same replicates
+                        gathered.clear()
+                        gathered[ckey] = counts[sub]
+                    C = gathered[ckey]
                     prenorm = dict(wstep.params).get("prenorm", "minmax")
                     if all(rep[k][0] == "leaf" for k in kids):
                         X = N[:, cols[node]]
@@ -475,7 +492,6 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                 Xk = np.stack(np.broadcast_arrays(*[value(k) for k in kids]), axis=-1)
             W = _batch_weights(wstep, Xk, fw0, node, kids, None, prep, noise, bound, S)
         keys[node] = tuple(comps.values())
-        sig[node] = (repr(wstep), method, tuple(sig[k] for k in kids))
         W = W / W.sum(axis=-1, keepdims=True)
         linear = "lin" if method == "arithmetic" else "log"
         if all(rep[k][0] in ("leaf", linear) for k in kids):
