@@ -508,7 +508,7 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
 PACKED_MAX_CITIES = 2**16
 
 
-def sort_rows(scores: np.ndarray) -> np.ndarray:
+def sort_rows(scores: np.ndarray, *, with_values: bool = False):
     """Cities of each row in ascending score order, (S, M) intp, by one sort of packed keys.
 
     Each float64 score is mapped to an int64 key with the same order (the IEEE bits, with the
@@ -517,31 +517,52 @@ def sort_rows(scores: np.ndarray) -> np.ndarray:
     low bits. numpy sorts plain 64-bit integers with its SIMD sort, about twice as fast as
     ``np.argsort`` of the floats here (2-core AVX2 machine, 5,000 cities). Scores that share
     their top 64 - b key bits (relative difference below 2^(b-52)) come out in city order,
-    which may not be their score order: callers check the order against the true scores
+    which may not be their score order: callers check the order against the scores
     (:func:`_fast_order` flags such rows as near-ties). NaN sorts after +inf (before -inf if
     its sign bit is set). With more than :data:`PACKED_MAX_CITIES` cities this is
     ``np.argsort(scores, axis=1)``.
+
+    With ``with_values`` also returns the sorted scores, (S, M): read back from the keys
+    with their lowest b bits cleared (each within 2^b units in the last place of the true
+    score; exact for the argsort fallback), and the b used (0 for the fallback).
     """
     S, M = scores.shape
     if M > PACKED_MAX_CITIES or M < 2:
-        return np.argsort(scores, axis=1)
+        order = np.argsort(scores, axis=1)
+        if not with_values:
+            return order
+        return order, np.take(scores, order + (np.arange(S) * M)[:, None]), 0
     bits = int(M - 1).bit_length()
+    low = np.int64((1 << bits) - 1)
     i = np.ascontiguousarray(scores, dtype=np.float64).view(np.int64)
-    key = np.right_shift(i, 63)
-    key &= np.int64(0x7FFF_FFFF_FFFF_FFFF)
-    key ^= i  # order-preserving: negative floats get their magnitude bits flipped
-    key &= np.int64(~((1 << bits) - 1))
+    signed = not scores.min() >= 0  # NaN counts as signed (min is NaN)
+    if signed:
+        key = np.right_shift(i, 63)
+        key &= np.int64(0x7FFF_FFFF_FFFF_FFFF)
+        key ^= i  # order-preserving: negative floats get their magnitude bits flipped
+        key &= ~low
+    else:  # the bits of non-negative floats are in order already (-0.0 first: a tie with 0.0)
+        key = i & ~low
     key |= np.arange(M, dtype=np.int64)
     key.sort(axis=1)
-    key &= np.int64((1 << bits) - 1)
-    return key.view(np.intp) if np.dtype(np.intp) == np.int64 else key.astype(np.intp)
+    values = None
+    if with_values:
+        values = key & ~low
+        if signed:
+            flip = np.right_shift(values, 63)
+            flip &= np.int64(0x7FFF_FFFF_FFFF_FFFF)
+            values ^= flip
+        values = values.view(np.float64)
+    key &= low
+    order = key.view(np.intp) if np.dtype(np.intp) == np.int64 else key.astype(np.intp)
+    return (order, values, bits) if with_values else order
 
 
 def _fast_order(scores: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ascending city order of each row (:func:`sort_rows`), the rows to re-evaluate, tolerances.
 
     Row s is flagged when two of its scores are within ``tol[s] = TIE_TOL * max(scale,
-    max_c |score[s, c]|)`` of each other, when the order is not strictly increasing in the true
+    max_c |score[s, c]|)`` of each other, when the order is not strictly increasing in the
     scores (packed-key collisions), or when a score is not finite. Unflagged rows have no ties,
     so every ties rule gives the same ranks, and their order cannot differ from the reference
     engine's: the two engines' scores differ by rounding only (~1e-15 of the scale), far below
@@ -549,18 +570,24 @@ def _fast_order(scores: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarra
     does not depend on the chunk it is in. With bootstrap entropy weights the engines differ
     by up to ~1e-13 of the scale (:func:`_entropy_from_sums` is within ~3e-15 of an 80-bit
     computation; the reference kernel itself within ~5e-14), still 10x below the tolerance.
+
+    The gaps are read from the sorted keys (scores with their lowest b bits cleared, each
+    within 2^(b-52) |score| of the truth), so a gap is flagged when it is below
+    ``tol + 2^(b-50) max|score|``: every true gap below ``tol`` is caught, and colliding keys
+    (gap 0) are always flagged.
     """
     S, M = scores.shape
-    order = sort_rows(scores)
-    srt = np.take(scores, order + (np.arange(S) * M)[:, None])
+    order, srt, bits = sort_rows(scores, with_values=True)
     # NaN and +-inf sort to the ends, so the first and last sorted values decide finiteness
     lo, hi = srt[:, 0], srt[:, -1]
     flagged = ~np.isfinite(lo) | ~np.isfinite(hi)
     with np.errstate(invalid="ignore"):
-        tol = TIE_TOL * np.fmax(scale, np.fmax(np.abs(lo), np.abs(hi)))
+        big = np.fmax(np.abs(lo), np.abs(hi))
+        tol = TIE_TOL * np.fmax(scale, big)
+        slack = tol + (2.0 ** (bits - 50) * big if bits else 0.0)
     if M > 1:
         with np.errstate(invalid="ignore"):  # inf - inf: such rows are flagged already
-            flagged |= np.diff(srt, axis=1).min(axis=1) <= tol
+            flagged |= np.diff(srt, axis=1).min(axis=1) <= slack
     return order, flagged, tol
 
 
