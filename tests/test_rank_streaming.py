@@ -125,7 +125,7 @@ def test_sorted_chunk_gives_bitwise_the_dense_statistics(ties, nominal_ties):
     assert d.tolist() == [5, 9]
     half = s[::2], s[1::2]  # two groups of sorted rows, as from two discrete-choice groups
     compact.add(SortedChunk(n=S, reasons=np.full(S, "", dtype=object),
-                            parts=tuple((r, order[r], scores[r]) for r in half), dense_rows=d,
+                            parts=tuple((r, order[r], scores[r], None) for r in half), dense_rows=d,
                             S=scores[d], R=_ranks(scores[d], ties), T=T[d]))
     a, b = dense.result([f"c{i}" for i in range(M)]), compact.result([f"c{i}" for i in range(M)])
     rank_vars = [v for v in a.data_vars if not v.startswith("score_")]
@@ -146,3 +146,24 @@ def test_merge_adds_half_rank_counts():
     res = a.result(["x", "y", "z"])
     assert res["median"].values.tolist() == [1.25, 1.75, 3.0]
     assert res["mean"].values.tolist() == [1.25, 1.75, 3.0]
+
+
+def test_score_moments_of_a_linear_form_equal_direct_sums():
+    rng = np.random.default_rng(4)
+    N = rng.random((30, 5)) * 100
+    coef = rng.dirichlet(np.ones(5), size=40)
+    nominal = N @ np.full(5, 0.2)
+    direct, linear = RankAccumulator(np.arange(1.0, 31), nominal), RankAccumulator(np.arange(1.0, 31), nominal)
+    for acc, add in ((direct, lambda a: a._add_scores(coef @ N.T, finite=True)),
+                     (linear, lambda a: a._add_linear_scores(coef, N))):
+        acc._open_scores()
+        add(acc)
+        add(acc)  # two parts of one chunk
+        acc._close_scores()
+    np.testing.assert_array_equal(direct.score_count, linear.score_count)
+    np.testing.assert_allclose(linear.score_sum, direct.score_sum, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(linear.score_sumsq, direct.score_sumsq, rtol=1e-12)
+    linear._open_scores()
+    linear._add_linear_scores(coef[:0], N)  # an empty part adds nothing
+    linear._close_scores()
+    assert np.isfinite(linear.score_sum).all() and linear.score_count[0] == 80

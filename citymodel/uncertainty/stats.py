@@ -122,9 +122,10 @@ def scatter_count(hist: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
 class SortedChunk:
     """A chunk of evaluated scenarios in compact form, for the streamed statistics.
 
-    Each entry of ``parts`` is (rows, order, scores) for rows of the chunk with no near-ties and
-    only finite scores: their cities in ascending score order (``order``, so the city at
-    position p has rank M - p) and their scores. Every other row (``dense_rows``: near-ties,
+    Each entry of ``parts`` is (rows, order, scores, linear) for rows of the chunk with no
+    near-ties and only finite scores: their cities in ascending score order (``order``, so the
+    city at position p has rank M - p), their scores and, when the scores are a linear form
+    ``coef @ N.T``, (coef, N) (or None), from which the score moments are computed directly. Every other row (``dense_rows``: near-ties,
     failures) has full scores, ranks and tier codes. ``keep="stats"`` runs of the vectorised
     engine produce these; they never materialise a (scenario, city) rank matrix.
     """
@@ -214,8 +215,8 @@ class RankAccumulator:
         if chunk.dense_rows.size:
             T = chunk.T if self.n_tiers else None
             rs[chunk.dense_rows], rho[chunk.dense_rows] = self._update_dense(chunk.S, chunk.R, T)
-        for rows, order, scores in chunk.parts:
-            rs[rows], rho[rows] = self._update_sorted(order, scores)
+        for rows, order, scores, linear in chunk.parts:
+            rs[rows], rho[rows] = self._update_sorted(order, scores, linear)
         self._close_scores()
         self.rs.append(rs)
         self.rho.append(rho)
@@ -277,14 +278,36 @@ class RankAccumulator:
         return (rank_shift_per_scenario(ranks, self.nominal_rank),
                 spearman_per_scenario(scores, self.nominal_score, ranks=ranks, ties=self.ties))
 
-    def _update_sorted(self, order: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _add_linear_scores(self, coef: np.ndarray, N: np.ndarray) -> None:
+        """Score moments of scores = coef @ N.T (S, M) without forming them.
+
+        With the mean coefficients a and D = coef - a: score - shift = e + D n_c, e = a n_c -
+        shift, so the sums over scenarios are S e + (sum D) n_c and S e^2 + 2 e (sum D) n_c +
+        n_c' (D'D) n_c: O(M I^2) instead of O(S M).
+        """
+        S = coef.shape[0]
+        if not S:
+            return
+        a = coef.mean(axis=0)
+        D = coef - a
+        dsum = N @ D.sum(axis=0)
+        e = N @ a - self._shift
+        count, total, sq = self._chunk_scores
+        count += S
+        total += S * e + dsum
+        sq += S * e * e + 2.0 * e * dsum + np.einsum("ci,ci->c", N @ (D.T @ D), N)
+
+    def _update_sorted(self, order: np.ndarray, scores: np.ndarray, linear=None) -> tuple[np.ndarray, np.ndarray]:
         """Rows given by their ascending city order (no ties, finite scores): rank = M - position."""
         S, M = order.shape
         # position-major: the cities at one position across scenarios are few and nearby
         if self._rank_cols is None or self._rank_cols.size != S * M:
             self._rank_cols = np.repeat(np.arange(M - 1, -1, -1, dtype=np.int64), S)
         scatter_count(self.hist, np.ascontiguousarray(order.T).reshape(-1), self._rank_cols)
-        self._add_scores(scores, finite=True)
+        if linear is None:
+            self._add_scores(scores, finite=True)
+        else:
+            self._add_linear_scores(*linear)
         if not self._perm or self.ties not in _SUM_TIES:
             # the dense path's arithmetic, so both forms give bitwise the same statistics
             ranks = np.empty((S, M))

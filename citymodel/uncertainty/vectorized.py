@@ -347,7 +347,7 @@ def _combine(*keys: np.ndarray | None) -> np.ndarray | None:
 
 
 def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bound, S: int,
-                boot_id: np.ndarray | None = None, cache: dict | None = None):
+                boot_id: np.ndarray | None = None, cache: dict | None = None, lin_out: list | None = None):
     """Scores (S, M) of a batch with aggregation folded into as few matrix products as possible.
 
     Every node is kept as a *linear form* over the normalised indicators while the aggregation
@@ -364,7 +364,8 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
 
     The arithmetic differs from the reference engine's only in rounding (summation order); ranks
     are made identical by :func:`_fast_ranks`, which sends rows with near-ties back to the
-    reference arithmetic.
+    reference arithmetic. ``lin_out``, if given, receives the index's coefficients (S, I) when
+    it is a linear form (scores = coefficients @ N.T), else None.
     """
     M, n_ind = N.shape
     logN = counts = None
@@ -501,7 +502,11 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
         else:
             rep[node] = ("val", np.exp(sum(W[:, [i]] * np.log(value(k)) for i, k in enumerate(kids))))
     out = value(fw0.root)
-    return out if out.shape == (S, M) and out.flags.writeable else np.array(np.broadcast_to(out, (S, M)))
+    out = out if out.shape == (S, M) and out.flags.writeable else np.array(np.broadcast_to(out, (S, M)))
+    if lin_out is not None:
+        kind, a = rep[fw0.root]
+        lin_out.append(np.broadcast_to(a, (S, n_ind)) if kind == "lin" else None)
+    return out
 
 
 #: Largest number of cities whose indices are packed into the low bits of a sort key.
@@ -610,7 +615,8 @@ def _evaluate_fast(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot,
     statistics need only the order of the tie-free rows, not their rank matrix.
     """
     S = len(next(iter(noise.values()))) if noise else (len(boot) if boot is not None else 1)
-    scores = _fast_batch(prep, fw0, spec, N, noise, boot, bound, S, boot_id, cache)
+    lin: list = []
+    scores = _fast_batch(prep, fw0, spec, N, noise, boot, bound, S, boot_id, cache, lin)
     scale = float(np.abs(N).max())
     t = spec.tiers
     tiers = ranks = None
@@ -632,7 +638,7 @@ def _evaluate_fast(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot,
         sub_noise = {k: v[idx] for k, v in noise.items()}
         redo = _evaluate_batch(prep, fw0, spec, N, sub_noise, None if boot is None else boot[idx], bound)
     if sorted_out:
-        return "sorted", scores, order, idx, redo
+        return "sorted", scores, order, idx, redo, lin[0]
     if redo is not None:
         scores[idx], ranks[idx] = redo[0], redo[1]
         if tiers is not None:
@@ -732,10 +738,11 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
             reference(idx)
             continue
         if isinstance(out[0], str):  # ("sorted", ...) from the fast path
-            _, s, order, redo_rows, redo = out
+            _, s, order, redo_rows, redo, coef = out
             if order.shape[0] != len(idx):  # one evaluation stands for every row of the group
                 rep = np.zeros(len(idx), dtype=np.intp)
                 order, s = order[rep], s[rep]
+                coef = None if coef is None else coef[rep]
                 if redo is not None:
                     redo_rows, redo = rep + np.arange(len(idx)), tuple(
                         None if a is None else np.asarray(a)[rep] for a in redo)
@@ -748,8 +755,12 @@ def _evaluate_chunk(prep, bound, rows_u: np.ndarray, slow: bool, compact: bool =
                 if redo[2] is not None:
                     T_out[r] = redo[2]
                 dense.append(r)
+            if not keep.any():
+                continue
+            if coef is not None and redo is not None:
+                coef = coef[keep]
             srt.append((idx[keep], order[keep] if redo is not None else order,
-                        s[keep] if redo is not None else s))
+                        s[keep] if redo is not None else s, None if coef is None else (coef, N)))
             continue
         s, r, t = out
         S_out, R_out, T_out = out_arrays()
