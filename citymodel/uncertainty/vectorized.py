@@ -1,16 +1,21 @@
-"""The vectorised scenario engine: the same kernels as :func:`citymodel.build.compute`, batched.
+"""The vectorised scenario engine: the reference engine's ranks, computed in batches.
 
 Scenarios are grouped by their data-preparation choices (imputation, treatment,
 normalisation, excluded indicator), so each normalised matrix N_k (city, indicator) is
-computed once per group. Within a group, scenarios that share the weighting and aggregation
-*methods* at every level form a batch of S scenarios evaluated together:
+computed once per group and kept from chunk to chunk. Within a group, scenarios share the
+weighting and aggregation *methods* at every level and form a batch of S scenarios:
 
-* weights of each node's children as one (S, k) array: framework weights (with noise
-  replicates) gathered per scenario; entropy, CRITIC, CV and std weights computed by the
-  batched kernels on (S, M, k) values (re-estimated per bootstrap resample);
-* aggregation level by level with the batched kernels, e.g. arithmetic
-  ``(X * W[:, None, :]).sum(-1)``, geometric ``exp(log X @ W)``, generalised mean via powers;
-* ranks with one argsort per scenario row plus a scatter (:func:`citymodel.methods.rank.rank`).
+* **fast path** (arithmetic/geometric means; framework, equal, user or entropy/CRITIC/CV/std
+  weights; tiers none, score bands or rank bands; :func:`_fast_batch`): every node is a linear
+  form over the normalised indicators, turned into values only where data-driven weights need
+  them; framework weights with arithmetic means make the index one GEMM. Bootstrap entropy
+  weights come from count-weighted sums (:func:`_leaf_entropy_counts`,
+  :func:`_value_entropy_counts`). Each scenario is ranked by one sort of packed integer keys
+  (:func:`sort_rows`); scenarios with near-ties are re-evaluated by the batched reference
+  arithmetic, so ranks equal the reference engine's by construction;
+* **batched kernels** otherwise (:func:`_evaluate_batch`): weights of each node's children as
+  one (S, k) array, aggregation level by level with the batched kernels, ranks with
+  :func:`citymodel.methods.rank.rank`.
 
 Weighting schemes without a batched kernel (PCA/FA, AHP, benefit of the doubt, combined)
 are estimated scenario by scenario inside the batch. A batch that raises (e.g. geometric
