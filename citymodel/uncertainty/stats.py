@@ -125,9 +125,10 @@ class SortedChunk:
     Each entry of ``parts`` is (rows, order, scores, linear) for rows of the chunk with no
     near-ties and only finite scores: their cities in ascending score order (``order``, so the
     city at position p has rank M - p), their scores and, when the scores are a linear form
-    ``coef @ N.T``, (coef, N) (or None), from which the score moments are computed directly. Every other row (``dense_rows``: near-ties,
-    failures) has full scores, ranks and tier codes. ``keep="stats"`` runs of the vectorised
-    engine produce these; they never materialise a (scenario, city) rank matrix.
+    ``coef @ N.T``, (coef, N) (else None), from which the score moments are computed directly.
+    Every other row (``dense_rows``: near-ties, failures) has full scores, ranks and tier codes.
+    ``keep="stats"`` runs of the vectorised engine produce these; they never materialise a
+    (scenario, city) rank matrix.
     """
 
     n: int
@@ -159,7 +160,7 @@ class RankAccumulator:
     top_k : sequence of int
         Report P(rank <= k) for each k.
     ties : str, optional
-        The scenarios' ties rule (lets Spearman reuse "min"/"max" ranks).
+        The scenarios' ties rule (lets Spearman reuse "min", "max" or "dense" ranks).
     rank_cutoffs : sequence of float, optional
         Tiers are rank bands with these cut-offs (``tier_rank_bands``): tier statistics then
         come from the histogram and the tier codes passed to :meth:`update` are not needed.

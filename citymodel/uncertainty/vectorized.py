@@ -244,8 +244,9 @@ def _entropy_from_sums(A: np.ndarray, B: np.ndarray, m: int, kids) -> np.ndarray
     "minmax"; y = x for "none"), the shares are p_i = y_i / A and the range R = max - min
     cancels: sum_i c_i p_i ln p_i = B / A - ln A, so e = (ln A - B / A) / ln m, as
     :func:`citymodel.methods.weights.entropy_weights` computes on the resampled rows. Any
-    positive scaling of y also cancels; callers scale y into [0, 1], where ln y <= 0 and the
-    two terms add instead of cancelling (weights then agree with the kernel's to ~1e-15).
+    positive scaling of y also cancels (the leaf tables scale y into [0, 1]). Weights agree
+    with the kernel's on the resampled rows to ~1e-13 relative: this form is within ~3e-15 of
+    an 80-bit computation, the kernel's row sums within ~5e-14.
     """
     if (A <= 0).any():
         u, j = (int(i) for i in np.argwhere(A <= 0)[0])
