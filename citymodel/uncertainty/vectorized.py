@@ -285,7 +285,8 @@ def _leaf_entropy_table(X: np.ndarray, prenorm: str, kids) -> tuple:
     return cand, G0, Y, F, scale
 
 
-def _leaf_entropy_counts(X: np.ndarray, table: tuple, C: np.ndarray, kids) -> np.ndarray:
+def _leaf_entropy_counts(X: np.ndarray, table: tuple, C: np.ndarray, kids,
+                         AB: np.ndarray | None = None) -> np.ndarray:
     """Entropy weights (u, k) of fixed columns X (M, k) on the resamples with counts C (u, M).
 
     No resampled copy of the data: the sums A and B are products of C with Y and Y ln Y. With
@@ -293,11 +294,13 @@ def _leaf_entropy_counts(X: np.ndarray, table: tuple, C: np.ndarray, kids) -> np
     column; Y and Y ln Y are tabulated (:func:`_leaf_entropy_table`) for each of those candidate
     minima. The first two candidates (the resample's minimum in ~86 % of cases) go through one
     matrix product; the other columns are row-by-row dot products, and the rare columns whose
-    resample misses all K candidates are computed directly.
+    resample misses all K candidates are computed directly. ``AB`` is ``C @ G0`` if the caller
+    has it (one product for several nodes).
     """
     M, k = X.shape
     cand, G0, Y, F, scale = table
-    AB = _gemm_rows(C, G0)
+    if AB is None:
+        AB = _gemm_rows(C, G0)
     if cand is None:  # prenorm "none": y = x
         return _entropy_from_sums(AB[:, :k], AB[:, k:], M, kids)
     K0 = G0.shape[1] // (2 * k)
@@ -319,7 +322,8 @@ def _leaf_entropy_counts(X: np.ndarray, table: tuple, C: np.ndarray, kids) -> np
     return _entropy_from_sums(A, B, M, kids)
 
 
-def _value_entropy_counts(V: np.ndarray, C: np.ndarray, prenorm: str, kids) -> np.ndarray:
+def _value_entropy_counts(V: np.ndarray, C: np.ndarray, prenorm: str, kids,
+                          lift: np.ndarray | None = None) -> np.ndarray:
     """Entropy weights (u, k) of per-resample values V (u, k, M) with counts C (u, M).
 
     y ln y is evaluated on max(y, 1e-300): a zero y (the resample's minimum) then contributes
@@ -329,7 +333,7 @@ def _value_entropy_counts(V: np.ndarray, C: np.ndarray, prenorm: str, kids) -> n
     if prenorm == "minmax":
         # cities outside the resample are lifted by 1e300: the minimum is the resample's, and
         # their y ln y stays finite (~7e302), multiplied by a zero count
-        Y = np.add(V, np.where(C > 0, 0.0, 1e300)[:, None, :])
+        Y = np.add(V, (np.where(C > 0, 0.0, 1e300) if lift is None else lift)[:, None, :])
         lo = Y.min(axis=2)
         Y -= lo[..., None]
     else:
@@ -405,6 +409,32 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
             logN = cache["log N"] if "log N" in cache else cache.setdefault("log N", np.log(N))
         return np.exp(_gemm_rows(a[:, c], logN[:, c].T))
 
+    def leaf_plan(prenorm: str) -> dict:
+        """Tables of every node whose children are all indicators, side by side (kept in cache).
+
+        The plan depends on the data and ``prenorm`` only (not on which nodes a spec weighs by
+        entropy), so every group sharing the data multiplies by the same matrix.
+        """
+        pkey = ("leaf entropy plan", prenorm)
+        if pkey not in cache:
+            tables, columns, blocks, at = {}, {}, [], 0
+            leaves = set(fw0.indicators)
+            for nd in fw0.aggregates:
+                kd = fw0.children(nd)
+                if len(kd) > 1 and set(kd) <= leaves:
+                    c = np.concatenate([cols[k] for k in kd])
+                    width = 2 * len(kd) * (min(_GEMM_CANDIDATES, _MIN_CANDIDATES, M) if prenorm == "minmax" else 1)
+                    try:
+                        tables[nd] = _leaf_entropy_table(N[:, c], prenorm, kd)
+                        blocks.append(tables[nd][1])
+                    except DataError as exc:  # raised if and when this node is weighed by entropy
+                        tables[nd] = exc
+                        blocks.append(np.zeros((M, width)))
+                    columns[nd] = (at, width)
+                    at += width
+            cache[pkey] = {"tables": tables, "columns": columns, "G0": np.concatenate(blocks, axis=1)}
+        return cache[pkey]
+
     def kid_values(kids: list[str], rows: np.ndarray) -> np.ndarray:  # (u, k, M)
         """Values of ``kids`` in scenarios ``rows``: one GEMM when all are forms of one kind."""
         nonlocal logN
@@ -468,17 +498,22 @@ def _fast_batch(prep, fw0, spec: IndexSpec, N: np.ndarray, noise: dict, boot, bo
                     ckey = (ukey, todo.tobytes())
                     if ckey not in gathered:  # sibling nodes usually miss the same replicates
                         gathered.clear()
-                        gathered[ckey] = counts[sub]
-                    C = gathered[ckey]
+                        C = counts[sub]
+                        gathered[ckey] = {"C": C, "lift": np.where(C > 0, 0.0, 1e300)}
+                    g = gathered[ckey]
+                    C = g["C"]
                     prenorm = dict(wstep.params).get("prenorm", "minmax")
                     if all(rep[k][0] == "leaf" for k in kids):
                         X = N[:, cols[node]]
-                        tkey = ("leaf entropy", node, prenorm)
-                        if tkey not in cache:
-                            cache[tkey] = _leaf_entropy_table(X, prenorm, kids)
-                        Wn = _leaf_entropy_counts(X, cache[tkey], C, kids)
+                        plan = leaf_plan(prenorm)
+                        if "AB" not in g:  # one product for every leaf node's tables
+                            g["AB"] = _gemm_rows(C, plan["G0"])
+                        at, width = plan["columns"][node]
+                        if isinstance(plan["tables"][node], DataError):
+                            raise plan["tables"][node]
+                        Wn = _leaf_entropy_counts(X, plan["tables"][node], C, kids, g["AB"][:, at:at + width])
                     else:
-                        Wn = _value_entropy_counts(kid_values(kids, sub), C, prenorm, kids)
+                        Wn = _value_entropy_counts(kid_values(kids, sub), C, prenorm, kids, g["lift"])
                     Wu = store.get(row_keys, [row_keys[i] for i in todo], Wn)
                 else:
                     Wu = store.values[where]
