@@ -161,9 +161,27 @@ def test_score_moments_of_a_linear_form_equal_direct_sums():
         add(acc)  # two parts of one chunk
         acc._close_scores()
     np.testing.assert_array_equal(direct.score_count, linear.score_count)
-    np.testing.assert_allclose(linear.score_sum, direct.score_sum, rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(linear.score_sumsq, direct.score_sumsq, rtol=1e-12)
+    np.testing.assert_allclose(linear.score_mean, direct.score_mean, rtol=1e-13)
+    np.testing.assert_allclose(linear.score_m2, direct.score_m2, rtol=1e-10)
+    scores = coef @ N.T
+    np.testing.assert_allclose(direct.score_m2, 2 * ((scores - scores.mean(0)) ** 2).sum(0), rtol=1e-12)
     linear._open_scores()
     linear._add_linear_scores(coef[:0], N)  # an empty part adds nothing
     linear._close_scores()
-    assert np.isfinite(linear.score_sum).all() and linear.score_count[0] == 80
+    assert np.isfinite(linear.score_mean).all() and linear.score_count[0] == 80
+
+
+def test_score_sd_is_stable_far_from_the_nominal_score():
+    """Scores near 1e6 + small noise, nominal scores near 0: the sd must not cancel away."""
+    rng = np.random.default_rng(5)
+    scores = 1e6 + rng.normal(scale=1e-3, size=(500, 4))
+    acc = RankAccumulator(np.arange(1.0, 5), np.zeros(4))
+    for part in np.array_split(scores, 7):
+        acc.update(part, np.tile(np.arange(1.0, 5), (len(part), 1)))
+    res = acc.result(list("abcd"))
+    x = scores.astype(np.longdouble)
+    truth = np.sqrt(((x - x.mean(axis=0)) ** 2).sum(axis=0) / (len(x) - 1)).astype(float)
+    # the data hold ~7 digits of the spread (ulp(1e6) = 1.2e-10 vs sd 1e-3); sums of squares
+    # around the nominal score (0 here) would have lost all of them
+    np.testing.assert_allclose(res.score_sd, truth, rtol=1e-6)
+    np.testing.assert_allclose(res.score_mean, scores.mean(axis=0), rtol=1e-15)

@@ -182,10 +182,11 @@ class RankAccumulator:
         self.rank_cutoffs = None if rank_cutoffs is None else np.asarray(rank_cutoffs, dtype=float)
         self.hist = np.zeros((M, M), dtype=np.int32)
         self.half: np.ndarray | None = None
-        self._shift = np.where(np.isfinite(self.nominal_score), self.nominal_score, 0.0)
-        self.score_sum = np.zeros(M)
-        self.score_sumsq = np.zeros(M)
+        # score moments per city: count, mean and sum of squared deviations (merged with Chan et
+        # al.'s pairwise update, stable however far the scenarios' scores are from the nominal)
         self.score_count = np.zeros(M, dtype=np.int64)
+        self.score_mean = np.zeros(M)
+        self.score_m2 = np.zeros(M)
         self.tiers = np.zeros((M, max(self.n_tiers, 1)), dtype=np.int64)
         self.tier_changed = np.zeros(M, dtype=np.int64)
         self.rs: list[np.ndarray] = []
@@ -222,29 +223,48 @@ class RankAccumulator:
         self.rs.append(rs)
         self.rho.append(rho)
 
+    @staticmethod
+    def _merge_moments(a: tuple, b: tuple) -> tuple:
+        """Chan, Golub & LeVeque's pairwise update of (count, mean, M2) per city.
+
+        With n = n_a + n_b and d = mean_b - mean_a: mean = mean_a + d n_b / n and
+        M2 = M2_a + M2_b + d^2 n_a n_b / n. Merging into an empty state returns the other
+        state bit for bit (0 + d * 1.0, M2_b + 0), so partial states merged on a dask client
+        equal the in-memory run.
+        """
+        na, ma, qa = a
+        nb, mb, qb = b
+        n = na + nb
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(n > 0, nb / np.maximum(n, 1), 0.0)
+            d = mb - ma
+            mean = np.where(nb > 0, ma + d * frac, ma)
+            m2 = np.where(nb > 0, qa + qb + d * d * (na * frac), qa)
+        return n, mean, m2
+
     def _open_scores(self) -> None:
-        """Start a chunk: its score sums are totalled first and added to the run's once, so a
-        chunk contributes the same to the sums however its rows were grouped, in memory or on
-        a dask worker (whose accumulator is merged)."""
-        self._chunk_scores = [np.zeros(self.M, dtype=np.int64), np.zeros(self.M), np.zeros(self.M)]
+        """Start a chunk: its parts' score moments are merged first and into the run's once, so
+        a chunk contributes the same however its rows were grouped, in memory or on a dask
+        worker (whose accumulator is merged)."""
+        self._chunk_scores = (np.zeros(self.M, dtype=np.int64), np.zeros(self.M), np.zeros(self.M))
 
     def _close_scores(self) -> None:
-        count, total, sq = self._chunk_scores
-        self.score_count += count
-        self.score_sum += total
-        self.score_sumsq += sq
+        self.score_count, self.score_mean, self.score_m2 = self._merge_moments(
+            (self.score_count, self.score_mean, self.score_m2), self._chunk_scores)
 
     def _add_scores(self, scores: np.ndarray, finite: bool = False) -> None:
-        s0 = scores - self._shift  # shifted by the nominal: stable variance
-        count, total, sq = self._chunk_scores
         if finite:  # known to have no NaN (sorted rows)
-            count += scores.shape[0]
+            count = np.full(self.M, scores.shape[0], dtype=np.int64)
+            mean = scores.mean(axis=0)
+            dev = scores - mean
         else:
             sok = ~np.isnan(scores)
-            s0 = np.where(sok, s0, 0.0)
-            count += sok.sum(axis=0)
-        total += s0.sum(axis=0)
-        sq += np.einsum("sc,sc->c", s0, s0)
+            count = sok.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(count > 0, np.where(sok, scores, 0.0).sum(axis=0) / np.maximum(count, 1), 0.0)
+            dev = np.where(sok, scores - mean, 0.0)
+        self._chunk_scores = self._merge_moments(self._chunk_scores,
+                                                 (count, mean, np.einsum("sc,sc->c", dev, dev)))
 
     def _update_dense(self, scores, ranks, tiers) -> tuple[np.ndarray, np.ndarray]:
         S, M = ranks.shape
@@ -282,21 +302,19 @@ class RankAccumulator:
     def _add_linear_scores(self, coef: np.ndarray, N: np.ndarray) -> None:
         """Score moments of scores = coef @ N.T (S, M) without forming them.
 
-        With the mean coefficients a and D = coef - a: score - shift = e + D n_c, e = a n_c -
-        shift, so the sums over scenarios are S e + (sum D) n_c and S e^2 + 2 e (sum D) n_c +
-        n_c' (D'D) n_c: O(M I^2) instead of O(S M).
+        With the mean coefficients a and D = coef - a, score = a n_c + D n_c, so the mean is
+        a n_c + (sum D) n_c / S and M2 = n_c' (D'D) n_c - ((sum D) n_c)^2 / S: O(M I^2)
+        instead of O(S M).
         """
         S = coef.shape[0]
         if not S:
             return
         a = coef.mean(axis=0)
         D = coef - a
-        dsum = N @ D.sum(axis=0)
-        e = N @ a - self._shift
-        count, total, sq = self._chunk_scores
-        count += S
-        total += S * e + dsum
-        sq += S * e * e + 2.0 * e * dsum + np.einsum("ci,ci->c", N @ (D.T @ D), N)
+        dsum = N @ D.sum(axis=0)  # zero up to rounding
+        m2 = np.einsum("ci,ci->c", N @ (D.T @ D), N) - dsum * dsum / S
+        part = (np.full(self.M, S, dtype=np.int64), N @ a + dsum / S, np.maximum(m2, 0.0))
+        self._chunk_scores = self._merge_moments(self._chunk_scores, part)
 
     def _update_sorted(self, order: np.ndarray, scores: np.ndarray, linear=None) -> tuple[np.ndarray, np.ndarray]:
         """Rows given by their ascending city order (no ties, finite scores): rank = M - position."""
@@ -331,8 +349,11 @@ class RankAccumulator:
         """
         if other.M != self.M or other.top_k != self.top_k or other.tiers.shape != self.tiers.shape:
             raise ValueError("cannot merge rank accumulators of different cities, top-k or tiers")
-        for name in ("hist", "score_sum", "score_sumsq", "score_count", "tiers", "tier_changed"):
+        for name in ("hist", "tiers", "tier_changed"):
             getattr(self, name).__iadd__(getattr(other, name))
+        self.score_count, self.score_mean, self.score_m2 = self._merge_moments(
+            (self.score_count, self.score_mean, self.score_m2),
+            (other.score_count, other.score_mean, other.score_m2))
         if other.half is not None:
             if self.half is None:
                 self.half = np.zeros_like(other.half)
@@ -425,8 +446,7 @@ class RankAccumulator:
         mean = mom["sum"] / n
         var = np.maximum(mom["sumsq"] / n - mean ** 2, 0.0) * np.where(count > 1, n / (n - 1), np.nan)
         sn = np.where(self.score_count > 0, self.score_count, np.nan)
-        dmean = self.score_sum / sn  # mean deviation from the nominal score
-        smean = self._shift + dmean
+        smean = np.where(self.score_count > 0, self.score_mean, np.nan)
         ds = xr.Dataset(
             {
                 "nominal": ("city", self.nominal_rank),
@@ -437,7 +457,7 @@ class RankAccumulator:
                 "q95": ("city", q["q95"]),
                 "iqr": ("city", q["q75"] - q["q25"]),
                 "score_mean": ("city", smean),
-                "score_sd": ("city", np.sqrt(np.maximum(self.score_sumsq / sn - dmean ** 2, 0) * sn / np.maximum(sn - 1, 1))),
+                "score_sd": ("city", np.sqrt(self.score_m2 / np.maximum(sn - 1, 1))),
                 "n_valid": ("city", count),
                 "R_S": ("scenario", np.concatenate(self.rs) if self.rs else np.zeros(0)),
                 "spearman": ("scenario", np.concatenate(self.rho) if self.rho else np.zeros(0)),
