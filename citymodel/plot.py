@@ -678,7 +678,9 @@ def sobol_heatmap(result, ax: Axes | None = None, *, index: str = "ST", top: int
     cm = mpl.colormaps[cmap].with_extremes(bad="lightgrey")
     im = ax.imshow(V, aspect="auto", cmap=cm, vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.figure.colorbar(im, ax=ax, label=f"{index} of the city's rank", extend="both")
-    ax.set_xticks(np.arange(len(factors)), factors, **fk)
+    # long factor names (e.g. "noise_pillars") are turned so neighbours do not overlap
+    turn = {"rotation": 40, "ha": "right", "rotation_mode": "anchor"} if max(map(len, factors), default=0) > 6 else {}
+    ax.set_xticks(np.arange(len(factors)), factors, **fk, **turn)
     ax.set_yticks(np.arange(len(cities)), labels, **fk)
     if annotate is None:
         annotate = V.size <= 300

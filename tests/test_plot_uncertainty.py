@@ -270,8 +270,15 @@ def test_sobol_heatmap_shows_rank_ST_per_city_and_factor_in_nominal_order(sa, tm
     np.testing.assert_allclose(img.filled(np.nan), expected)
     assert ylabels(ax) == order
     assert xlabels(ax) == ["norm", "agg", "noise"]
+    assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())  # short names stay level
     assert len(ax.figure.axes) == 2  # colour bar
     save(ax, tmp_path, "sobol_heatmap")
+
+
+def test_sobol_heatmap_turns_long_factor_names(sa):
+    ind = sa.indices.assign_coords(factor=[f"{f}_of_the_pillars" for f in sa.indices.factor.values])
+    ax = sobol_heatmap(dataclasses.replace(sa, indices=ind))
+    assert all(t.get_rotation() == 40 for t in ax.get_xticklabels())
 
 
 def test_sobol_heatmap_greys_cities_whose_rank_never_changes_and_says_so(sa):

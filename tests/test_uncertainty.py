@@ -220,6 +220,7 @@ def test_sensitivity_rank_indices_for_every_city(panel):
     assert res.runs.sizes["scenario"] == 32 * (3 + 2)
     ind = res.indices
     assert ind["rank_ST"].dims == ("factor", "city") and ind.sizes["city"] == 25
+    assert ind.city.dtype == object == res.stats.city.dtype  # not a fixed-width string
     assert set(ind.factor.values) == {"norm", "agg", "noise"}
     assert np.isfinite(ind["rs_S1"]).all()
     # rank statistics come from the 2N independent A/B runs

@@ -489,7 +489,7 @@ def run_sensitivity(data, framework: Framework, space, N: int, *, spec=None,
     s_rs = sobol_indices(rs[idx], sub, **sobol_kw)
     s_rank = sobol_indices(R[idx], sub, **sobol_kw)
     s_score = sobol_indices(S[idx], sub, **sobol_kw)
-    cities = {"city": prep.cities}
+    cities = {"city": np.asarray(prep.cities, dtype=object)}  # as every other city coordinate
     ind = xr.merge([
         s_rs.to_xarray().rename({v: f"rs_{v}" for v in s_rs.to_xarray().data_vars}),
         _prefix(s_rank.to_xarray(output_coords=cities), "rank_"),
